@@ -1,0 +1,158 @@
+/**
+ * The protocol-generic `Transport` service: it moves whole frames between peers and knows nothing of any blockchain.
+ *
+ * A protocol family (Chia over WebSocket, Graphene over TCP) plugs its framing in below this interface; the peer layer
+ * above only sees `Connection`s that carry opaque frames in order.
+ */
+import type { Duration, Effect, Option, Scope, Stream } from "effect"
+import { Context, Data } from "effect"
+
+/** A network endpoint. `host` is an IP literal or a hostname; IPv6 without brackets. */
+export interface Address {
+  readonly host: string
+  readonly port: number
+}
+
+/** A certificate and its private key, both PEM. */
+export interface TlsIdentity {
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+}
+
+/**
+ * How the remote certificate is checked. Hostnames are never checked (peers are found by IP and identified by the hash of
+ * their certificate).
+ * - `RequireCa`: the remote must present a certificate that chains to one of the given CA certificates (PEM).
+ * - `AcceptAny`: the remote must present a certificate; any is accepted and only its identity is recorded.
+ */
+export type PeerVerification =
+  | { readonly _tag: "RequireCa"; readonly caPem: ReadonlyArray<string> }
+  | { readonly _tag: "AcceptAny" }
+
+/** Mutual TLS settings of one side. */
+export interface TlsSettings {
+  readonly identity: TlsIdentity
+  readonly verify: PeerVerification
+}
+
+/** `tls: undefined` means a plain, unencrypted transport; only ever used when asked for explicitly (tests, local tools). */
+export interface SecurityOptions {
+  readonly tls?: TlsSettings | undefined
+}
+
+export interface DialOptions extends SecurityOptions {
+  /** Time allowed for the connection (TCP, TLS, upgrade) to open. Default `DEFAULT_OPEN_TIMEOUT`. */
+  readonly openTimeout?: Duration.DurationInput | undefined
+  /** Largest frame accepted from the remote; larger closes the connection with `FrameTooLarge`. Default `DEFAULT_MAX_FRAME_SIZE`. */
+  readonly maxFrameSize?: number | undefined
+  /** Buffered outbound bytes above which `send` waits. Default `DEFAULT_HIGH_WATER_MARK`. */
+  readonly highWaterMark?: number | undefined
+}
+
+/** What the gate learns about an inbound connection before it is accepted (before the WebSocket upgrade). */
+export interface InboundRequest {
+  readonly remote: Address
+  /** DER of the client certificate, when TLS is used and the client presented one. */
+  readonly peerCertificate: Option.Option<Uint8Array>
+}
+
+/** The gate's answer: accept, or refuse with an HTTP-like status (403 for banned addresses, 503 when full). */
+export type GateVerdict =
+  | { readonly _tag: "Accept" }
+  | { readonly _tag: "Reject"; readonly status: number; readonly reason: string }
+
+export interface ListenOptions extends SecurityOptions {
+  /** Interface to bind; `"127.0.0.1"`, `"0.0.0.0"`, `"::"`. */
+  readonly host: string
+  /** Port to bind; 0 picks a free one (read it back from `Listener.address`). */
+  readonly port: number
+  readonly maxFrameSize?: number | undefined
+  readonly highWaterMark?: number | undefined
+  /** Time an inbound connection has to finish TLS and the upgrade. Default `DEFAULT_OPEN_TIMEOUT`. */
+  readonly openTimeout?: Duration.DurationInput | undefined
+  /** Called for every inbound connection before it is accepted. Default: accept all. */
+  readonly gate?: ((request: InboundRequest) => Effect.Effect<GateVerdict>) | undefined
+}
+
+/** Who ended a connection and how. `error` is set when it ended because of a failure rather than a close handshake. */
+export interface CloseInfo {
+  readonly initiator: "local" | "remote"
+  readonly code: number
+  readonly reason: string
+  readonly error: Option.Option<TransportError>
+}
+
+/** A live connection. Its lifetime is the Scope it was opened in (dial) or the listener's Scope (inbound). */
+export interface Connection {
+  /** Unique per process; stable for the life of the connection. */
+  readonly id: string
+  readonly direction: "inbound" | "outbound"
+  readonly local: Address
+  readonly remote: Address
+  /** DER of the certificate the remote presented (TLS only). */
+  readonly peerCertificate: Option.Option<Uint8Array>
+  /** SHA-256 of `peerCertificate` (the Chia node id / peer id). */
+  readonly peerId: Option.Option<Uint8Array>
+  /**
+   * Sends one frame. Waits while the outbound buffer is above the high-water mark (back-pressure).
+   * Fails with `WriteAfterClose` once the connection is closed, `FrameTooLarge` over the remote's limit when it is known.
+   */
+  readonly send: (frame: Uint8Array) => Effect.Effect<void, TransportError>
+  /**
+   * Inbound frames in arrival order. Single consumer. Ends when the connection closes cleanly, fails with the
+   * `TransportError` that closed it otherwise. Frames are copies the caller may keep.
+   */
+  readonly frames: Stream.Stream<Uint8Array, TransportError>
+  /** Closes with a code (WebSocket semantics; 1000 normal) and a reason. Idempotent; waits until closed or a timeout. */
+  readonly close: (code?: number, reason?: string) => Effect.Effect<void>
+  /** Completes (never fails) once the connection is closed, with who closed it and why. */
+  readonly closed: Effect.Effect<CloseInfo>
+  /** A transport-level ping (WebSocket ping/pong); yields the round trip. Fails with `Timeout` or if closed. */
+  readonly ping: (timeout?: Duration.DurationInput) => Effect.Effect<Duration.Duration, TransportError>
+}
+
+/** A bound listener. Closing its Scope stops listening and closes every connection it accepted. */
+export interface Listener {
+  readonly address: Address
+  /** Accepted connections (the gate has said Accept). Single consumer. */
+  readonly connections: Stream.Stream<Connection>
+}
+
+export type TransportErrorReason =
+  | "DialRefused"
+  | "TlsFailure"
+  | "Timeout"
+  | "FrameTooLarge"
+  | "ProtocolError"
+  | "WriteAfterClose"
+  | "AddressInUse"
+  | "ListenFailed"
+  | "Rejected"
+  | "ConnectionLost"
+  | "InvalidOptions"
+
+/** Every failure of this package. `reason` says which; `message` says what, for a person. */
+export class TransportError extends Data.TaggedError("TransportError")<{
+  readonly reason: TransportErrorReason
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** The service. Implementations: `WebSocketTransport` (ws / wss), `MemoryTransport` (in-process, fault injection). */
+export interface TransportShape {
+  readonly dial: (address: Address, options?: DialOptions) => Effect.Effect<Connection, TransportError, Scope.Scope>
+  readonly listen: (options: ListenOptions) => Effect.Effect<Listener, TransportError, Scope.Scope>
+}
+
+export class Transport extends Context.Tag("@peerwire/transport/Transport")<Transport, TransportShape>() {}
+
+/** 50 MiB, the reference Chia node's `max_message_size`. */
+export const DEFAULT_MAX_FRAME_SIZE = 50 * 1024 * 1024
+/** Outbound bytes buffered before `send` waits (libp2p uses 4 MiB for the same purpose). */
+export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024
+/** Time to open a connection (TCP + TLS + upgrade). */
+export const DEFAULT_OPEN_TIMEOUT = "10 seconds" as const
+/** Time `close` waits for the remote's close frame before tearing the socket down. */
+export const DEFAULT_CLOSE_TIMEOUT = "5 seconds" as const
+/** Default `ping` timeout. */
+export const DEFAULT_PING_TIMEOUT = "30 seconds" as const
