@@ -1,0 +1,5 @@
+export * as Codec from "./Codec.js"
+export * from "./CodecError.js"
+export * as Primitives from "./Primitives.js"
+export * as Combinators from "./Combinators.js"
+export * as Program from "./Program.js"
