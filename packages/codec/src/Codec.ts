@@ -26,7 +26,7 @@ export interface Codec<A> {
   readonly minSize: number
   /** The type-side schema of `A`. */
   readonly schema: Schema.Schema<A>
-  // Methods (not function properties) so that `Codec<X>` is usable where `Codec<unknown>` is expected.
+  // Methods (not function properties): bivariant parameters make every `Codec<X>` an `AnyCodec`.
   sizeOf(value: A): number
   write(cursor: Cursor, value: A): void
   read(cursor: Cursor): A
@@ -37,7 +37,21 @@ export interface Codec<A> {
 /** The value type of a codec. */
 export type TypeOf<C> = C extends Codec<infer A> ? A : never
 
-export type AnyCodec = Codec<unknown>
+/**
+ * Any codec, whatever its value type. (`Codec<unknown>` would not do: `Schema<A>` is invariant in `A`.) Methods are
+ * bivariant in their parameters, so every `Codec<A>` is an `AnyCodec`.
+ */
+export interface AnyCodec {
+  readonly name: string
+  readonly fixedSize: number | undefined
+  readonly minSize: number
+  readonly schema: Schema.Schema.AnyNoContext
+  sizeOf(value: unknown): number
+  write(cursor: Cursor, value: unknown): void
+  read(cursor: Cursor): unknown
+  toJson(value: unknown): Json
+  fromJson(json: unknown): unknown
+}
 
 export { Cursor }
 

@@ -3,7 +3,7 @@
  * tuples (concatenation) and fixed arrays (concatenation, no count).
  */
 import { Schema } from "effect"
-import type { Codec, Json, TypeOf } from "./Codec.js"
+import type { AnyCodec, Codec, Json, TypeOf } from "./Codec.js"
 import { CodecFailure, fail, withSegment } from "./internal/failure.js"
 import { readLength } from "./Primitives.js"
 
@@ -27,7 +27,7 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 // ---------------------------------------------------------------------------------------------------------------------
 // struct
 
-export type StructFields = { readonly [key: string]: Codec<unknown> }
+export type StructFields = { readonly [key: string]: AnyCodec }
 export type StructType<F extends StructFields> = { readonly [K in keyof F]: TypeOf<F[K]> }
 
 /** A struct/dataclass: its fields concatenated in declaration order (the key order of `fields`). */
@@ -37,7 +37,7 @@ export const struct = <F extends StructFields>(name: string, fields: F): Codec<S
   const count = keys.length
   const fixedSize = fixedSizeOf(codecs)
   const minSize = codecs.reduce((sum, codec) => sum + codec.minSize, 0)
-  const schemaFields: Record<string, Schema.Schema<unknown>> = {}
+  const schemaFields: Record<string, Schema.Schema.AnyNoContext> = {}
   for (let i = 0; i < count; i++) schemaFields[keys[i]!] = codecs[i]!.schema
   const schema = Schema.Struct(schemaFields).annotations({ identifier: name }) as unknown as Schema.Schema<StructType<F>>
 
@@ -192,10 +192,10 @@ export const optional = <A>(item: Codec<A>, name = `Optional[${item.name}]`): Co
 // ---------------------------------------------------------------------------------------------------------------------
 // Tuple[..] and fixed arrays
 
-type TupleTypes<T extends ReadonlyArray<Codec<unknown>>> = { readonly [K in keyof T]: TypeOf<T[K]> }
+type TupleTypes<T extends ReadonlyArray<AnyCodec>> = { readonly [K in keyof T]: TypeOf<T[K]> }
 
 /** `Tuple[A, B, …]`: the members concatenated; a JSON array. */
-export const tuple = <const T extends ReadonlyArray<Codec<unknown>>>(...members: T): Codec<TupleTypes<T>> => {
+export const tuple = <const T extends ReadonlyArray<AnyCodec>>(...members: T): Codec<TupleTypes<T>> => {
   const name = `Tuple[${members.map((m) => m.name).join(", ")}]`
   const fixedSize = fixedSizeOf(members)
   const count = members.length
