@@ -5,16 +5,21 @@
 import { fail } from "./failure.js"
 
 export class Cursor {
+  readonly bytes: Uint8Array
   readonly view: DataView
   offset: number
   /** Nesting depth of the value being read; bounds recursion on hostile input. */
   depth = 0
 
   constructor(
-    readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     offset = 0,
     readonly end: number = bytes.length
   ) {
+    // A Node `Buffer` (ws frames, file reads) is a Uint8Array subclass whose `slice` returns a *view*: decoded byte fields
+    // would pin the frame and alias it. A plain Uint8Array over the same memory makes every `slice` a copy, and keeps the
+    // hot paths on one array class.
+    this.bytes = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.offset = offset
   }

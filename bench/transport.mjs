@@ -1,0 +1,136 @@
+// Transport benchmark: WebSocketTransport (wss, mutual TLS) against raw `ws` with the same TLS and bufferutil, in one
+// run. Servers and clients are separate processes. Run after `npx tsc -b`:  node bench/transport.mjs [--quick]
+//
+// Prints one-way throughput (64 B, 1 KiB, 16 KiB, 1 MiB frames), echo round trips/s (1 and 64 in flight) and memory
+// per idle wss connection (1000 connections, measured in the server process), each with the ratio ours/raw.
+import { fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import * as Certificates from "../packages/transport/dist/Certificates.js"
+import { client } from "./transport/common.mjs"
+
+const quick = process.argv.includes("--quick")
+const scale = quick ? 0.2 : 1
+const REPEATS = quick ? 1 : 3
+const IDLE_CONNECTIONS = 1000
+const here = (file) => fileURLToPath(new URL(`./transport/${file}`, import.meta.url))
+
+const CASES = [
+  { name: "one-way 64 B", kind: "sink", size: 64, count: 300_000 },
+  { name: "one-way 1 KiB", kind: "sink", size: 1024, count: 200_000 },
+  { name: "one-way 16 KiB", kind: "sink", size: 16 * 1024, count: 40_000 },
+  { name: "one-way 1 MiB", kind: "sink", size: 1024 * 1024, count: 800 },
+  { name: "echo 64 B, 1 in flight", kind: "echo", size: 64, count: 20_000, inFlight: 1 },
+  { name: "echo 64 B, 64 in flight", kind: "echo", size: 64, count: 200_000, inFlight: 64 }
+]
+
+const spawn = (script, impl, execArgv = []) => {
+  const child = fork(here(script), [impl], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] })
+  return { child, call: client(child) }
+}
+
+const tlsPair = await Effect.runPromise(Effect.gen(function*() {
+  const ca = yield* Certificates.generateCa()
+  const server = yield* Certificates.generateNodeCertificate(ca)
+  const dialer = yield* Certificates.generateNodeCertificate(ca)
+  const verify = { _tag: "RequireCa", caPem: [ca.certificatePem] }
+  return { server: { identity: server, verify }, client: { identity: dialer, verify } }
+}))
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+const startPair = async (impl, serverArgv = []) => {
+  const server = spawn("server.mjs", impl, serverArgv)
+  const dialer = spawn("client.mjs", impl)
+  const { port } = await server.call("start", { tls: tlsPair.server })
+  return { impl, server, dialer, address: { host: "127.0.0.1", port } }
+}
+
+const stopPair = async (pair) => {
+  await Promise.allSettled([pair.dialer.call("exit"), pair.server.call("stop")])
+}
+
+const runCase = (pair, c, count) =>
+  pair.dialer.call(c.kind, { address: pair.address, tls: tlsPair.client, size: c.size, count, inFlight: c.inFlight })
+
+const throughput = async () => {
+  const pairs = { ours: await startPair("ours"), raw: await startPair("raw") }
+  const rows = []
+  try {
+    for (const c of CASES) {
+      const count = Math.max(1, Math.round(c.count * scale))
+      const ms = { ours: [], raw: [] }
+      for (const impl of ["ours", "raw"]) await runCase(pairs[impl], c, Math.max(1, Math.round(count / 5))) // warm-up
+      for (let r = 0; r < REPEATS; r++) {
+        for (const impl of ["ours", "raw"]) ms[impl].push(await runCase(pairs[impl], c, count))
+      }
+      const rate = (impl) => {
+        const seconds = median(ms[impl]) / 1000
+        return { framesPerSecond: count / seconds, mbPerSecond: (count * c.size) / seconds / 1e6 }
+      }
+      const row = { case: c.name, ours: rate("ours"), raw: rate("raw") }
+      rows.push(row)
+      printRow(row, c.kind)
+    }
+  } finally {
+    await stopPair(pairs.ours)
+    await stopPair(pairs.raw)
+  }
+  return rows
+}
+
+const idleMemory = async (impl) => {
+  const pair = await startPair(impl, ["--expose-gc"])
+  try {
+    const before = await pair.server.call("memory")
+    await pair.dialer.call("openIdle", { address: pair.address, tls: tlsPair.client, count: IDLE_CONNECTIONS })
+    // Let the last handshakes settle on the server side.
+    let after = await pair.server.call("memory")
+    for (let i = 0; i < 50 && after.connections < IDLE_CONNECTIONS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      after = await pair.server.call("memory")
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    after = await pair.server.call("memory")
+    await pair.dialer.call("closeIdle")
+    return {
+      connections: after.connections,
+      rss: (after.rss - before.rss) / IDLE_CONNECTIONS,
+      heap: (after.heapUsed - before.heapUsed) / IDLE_CONNECTIONS,
+      external: (after.external - before.external) / IDLE_CONNECTIONS
+    }
+  } finally {
+    await stopPair(pair)
+  }
+}
+
+const pad = (s, n) => String(s).padEnd(n)
+const num = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const printHeader = () => {
+  console.log(`${pad("case", 26)}${pad("ours MB/s", 11)}${pad("ours fr/s", 12)}${pad("raw MB/s", 11)}${pad("raw fr/s", 12)}ours/raw  goal`)
+}
+
+const printRow = (row, kind) => {
+  const ratio = row.ours.framesPerSecond / row.raw.framesPerSecond
+  const goal = row.case === "one-way 1 MiB" ? 0.9 : kind === "echo" ? 0.8 : undefined
+  const verdict = goal === undefined ? "" : `${ratio >= goal ? "ok" : "BELOW"} (≥${goal})`
+  console.log(
+    `${pad(row.case, 26)}${pad(num(row.ours.mbPerSecond, 1), 11)}${pad(num(row.ours.framesPerSecond), 12)}` +
+      `${pad(num(row.raw.mbPerSecond, 1), 11)}${pad(num(row.raw.framesPerSecond), 12)}${pad(num(ratio, 2), 10)}${verdict}`
+  )
+}
+
+const started = Date.now()
+console.log(`transport bench: wss + mutual TLS, ${REPEATS} run(s) per case (median), server and client in separate processes`)
+printHeader()
+await throughput()
+const ours = await idleMemory("ours")
+const raw = await idleMemory("raw")
+console.log(`\nidle wss connections (${IDLE_CONNECTIONS}, server process, after gc), bytes per connection:`)
+console.log(`${pad("", 8)}${pad("rss", 12)}${pad("heapUsed", 12)}external`)
+for (const [name, m] of [["ours", ours], ["raw", raw]]) {
+  console.log(`${pad(name, 8)}${pad(num(m.rss), 12)}${pad(num(m.heap), 12)}${num(m.external)}`)
+}
+console.log(`ours/raw rss ${num(ours.rss / raw.rss, 2)}, heap ${num(ours.heap / raw.heap, 2)}  (accepted: ours ${ours.connections}, raw ${raw.connections})`)
+console.log(`total ${num((Date.now() - started) / 1000, 1)} s`)

@@ -1,0 +1,71 @@
+/**
+ * The outbound path: encode straight into a frame, pass the outbound rate limiter (waiting and retrying while over the
+ * limit, or dropping the types the family drops), then hand the frame to the transport (which back-pressures).
+ * Requests of types with a negotiated window also hold one of the window's permits for their whole life.
+ */
+import { Effect } from "effect"
+import type { Connection } from "@peerwire/transport"
+import type { PeerConfig } from "../PeerConfig.js"
+import type { PeerError } from "../PeerError.js"
+import type { MessageMap, ProtocolFamily, Session } from "../ProtocolFamily.js"
+import type { Errors } from "./errors.js"
+import { makeRateLimiter } from "./rateLimiter.js"
+
+export interface Outbound {
+  readonly transmit: (
+    type: number,
+    id: number | undefined,
+    payload: unknown,
+    name: string
+  ) => Effect.Effect<void, PeerError>
+  readonly withWindow: <A, E>(type: number, effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+}
+
+export const makeOutbound = <M extends MessageMap, Info>(options: {
+  readonly connection: Connection
+  readonly family: ProtocolFamily<M>
+  readonly session: Session<Info>
+  readonly config: PeerConfig
+  readonly errors: Errors
+  readonly now: () => number
+  readonly isClosing: () => boolean
+  readonly bypass: (type: number) => boolean
+}): Outbound => {
+  const { config, connection, errors, family, session } = options
+  const limiter = config.exemptFromRateLimits || session.outboundLimits === undefined
+    ? undefined
+    : makeRateLimiter(session.outboundLimits, "outbound")
+  const windows = new Map<number, Effect.Semaphore>()
+  for (const [type, size] of session.windows.outbound) {
+    if (size > 0) windows.set(type, Effect.unsafeMakeSemaphore(size))
+  }
+
+  const send = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> =>
+    Effect.mapError(connection.send(frame), (error) => errors.fromSend(error, name))
+
+  const transmit: Outbound["transmit"] = (type, id, payload, name) =>
+    Effect.suspend(() => {
+      if (options.isClosing()) return Effect.fail(errors.closedNow(name))
+      const encoded = family.encodeFrame(type, id, payload)
+      if (encoded._tag === "Left") return Effect.fail(errors.make("EncodeFailed", `${name}: ${encoded.left}`, name))
+      const frame = encoded.right
+      if (limiter === undefined || options.bypass(type)) return send(frame, name)
+      const size = family.payloadSize(frame, id)
+      const attempt: Effect.Effect<void, PeerError> = Effect.suspend(() => {
+        if (options.isClosing()) return Effect.fail(errors.closedNow(name))
+        if (limiter.check(type, size, options.now())) return send(frame, name)
+        if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
+        return Effect.zipRight(Effect.sleep(config.outboundRetryInterval), attempt)
+      })
+      return attempt
+    })
+
+  return {
+    transmit,
+    withWindow: (type, effect) => {
+      const window = windows.get(type)
+      return window === undefined ? effect : window.withPermits(1)(effect)
+    }
+  }
+}
+

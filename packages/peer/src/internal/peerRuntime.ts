@@ -1,0 +1,366 @@
+/**
+ * The peer core. One reader fiber decodes frames in order, charges the inbound rate limiter, completes pending requests
+ * and queues everything else; one dispatcher fiber admits, publishes and starts handlers (bounded by a semaphore);
+ * heartbeat and idle fibers watch liveness. All of them are supervised by the peer's Scope; `shutdown` is the single
+ * place where the peer ends, records why, and closes the connection with the verdict.
+ */
+import { Deferred, Duration, Effect, Exit, FiberSet, Option, Queue } from "effect"
+import type { Scope } from "effect"
+import type { Connection } from "@peerwire/transport"
+import type { Handler, Handlers, Peer, RequestOptions } from "../Peer.js"
+import type { PeerConfig } from "../PeerConfig.js"
+import { type PeerClosed, PeerError } from "../PeerError.js"
+import type { Envelope, MessageMap, ProtocolFamily, ReplyMap, Session } from "../ProtocolFamily.js"
+import type { FrameReader } from "./frameReader.js"
+import { makeErrors } from "./errors.js"
+import { makeNotifications } from "./notifications.js"
+import { makeRateLimiter } from "./rateLimiter.js"
+import { makeRequestIds } from "./requestIds.js"
+import { makeOutbound } from "./outbound.js"
+
+interface Pending {
+  readonly type: number
+  readonly deferred: Deferred.Deferred<{ readonly name: string; readonly payload: unknown }, PeerError>
+}
+
+type AnyHandler = (payload: unknown, context: { id: number | undefined; name: string }) => Effect.Effect<unknown, PeerError>
+
+export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Info>(options: {
+  readonly connection: Connection
+  readonly reader: FrameReader
+  readonly family: ProtocolFamily<M>
+  readonly session: Session<Info>
+  readonly config: PeerConfig
+  readonly handlers?: Handlers<M, R> | undefined
+}): Effect.Effect<Peer<M, R, Info>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { config, connection, family, reader, session } = options
+    const clock = yield* Effect.clock
+    const now = (): number => clock.unsafeCurrentTimeMillis()
+    const errors = makeErrors(family)
+    const lateWindowMillis = Duration.toMillis(config.lateResponseWindow)
+
+    const pending = new Map<number, Pending>()
+    const timedOut = new Map<number, number>()
+    const ids = makeRequestIds(family.idRange(session.role))
+    const handlers = new Map<number, AnyHandler>()
+    for (const [name, handler] of Object.entries(options.handlers ?? {})) {
+      if (handler !== undefined) handlers.set(family.typeOf(name), handler as AnyHandler)
+    }
+    const inFlight = new Map<number, number>()
+    const notifications = makeNotifications({ buffer: config.notificationBuffer, replay: config.notificationReplay })
+    const bypass = (type: number): boolean => session.windows.inbound.has(type) || session.windows.outbound.has(type)
+    const inbound = config.exemptFromRateLimits || session.inboundLimits === undefined
+      ? undefined
+      : makeRateLimiter(session.inboundLimits, "inbound")
+    let lastMessageAt = now()
+    for (const { size, type } of session.consumed) inbound?.check(type, size, lastMessageAt)
+
+    const closedDeferred = yield* Deferred.make<PeerClosed>()
+    let closing = false
+    const dispatchQueue = yield* Queue.bounded<Envelope>(config.dispatchQueueSize)
+    const permits = yield* Effect.makeSemaphore(config.handlerConcurrency)
+    const workers = yield* FiberSet.make()
+    const handlerFibers = yield* FiberSet.make()
+
+    // ---- ending -------------------------------------------------------------------------------------------------
+
+    const shutdown = (closed: PeerClosed): Effect.Effect<void> =>
+      Effect.uninterruptible(
+        Effect.suspend(() => {
+          if (closing) return Effect.void
+          closing = true
+          const failure = errors.closed(closed)
+          for (const entry of pending.values()) Deferred.unsafeDone(entry.deferred, Exit.fail(failure))
+          pending.clear()
+          notifications.end()
+          return Deferred.succeed(closedDeferred, closed).pipe(
+            Effect.zipRight(Queue.shutdown(dispatchQueue)),
+            Effect.zipRight(closed.initiator === "local" ? connection.close(closed.code, closed.reason) : Effect.void)
+          )
+        })
+      )
+
+    const violate = (error: PeerError): Effect.Effect<void> =>
+      shutdown({
+        initiator: "local",
+        code: error.closeCode ?? 1000,
+        reason: error.closeReason,
+        banSeconds: error.banSeconds,
+        error: Option.some(error)
+      })
+
+    // After any shutdown, stop every worker and handler (from a fiber that is not one of them).
+    yield* Effect.forkScoped(
+      Deferred.await(closedDeferred).pipe(
+        Effect.zipRight(FiberSet.clear(handlerFibers)),
+        Effect.zipRight(FiberSet.clear(workers))
+      )
+    )
+    // Runs before the fibers' own finalizers (finalizers run in reverse order): the scope's end is a local close.
+    yield* Effect.addFinalizer(() =>
+      shutdown({ initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() })
+    )
+
+    const outbound = makeOutbound({
+      connection,
+      family,
+      session,
+      config,
+      errors,
+      now,
+      isClosing: () => closing,
+      bypass
+    })
+
+    // ---- requests -----------------------------------------------------------------------------------------------
+
+    const isBusy = (id: number): boolean => {
+      if (pending.has(id)) return true
+      const until = timedOut.get(id)
+      if (until === undefined) return false
+      if (until > now()) return true
+      timedOut.delete(id)
+      return false
+    }
+
+    const exchange = (type: number, name: string, payload: unknown, timeoutMillis: number) =>
+      Effect.gen(function*() {
+        const id = ids.allocate(isBusy)
+        if (id === undefined) {
+          const error = errors.make("NoFreeRequestId", `every request id is busy (sending ${name})`, name)
+          yield* violate(error)
+          return yield* Effect.fail(error)
+        }
+        const deferred = yield* Deferred.make<{ readonly name: string; readonly payload: unknown }, PeerError>()
+        pending.set(id, { type, deferred })
+        let sent = false
+        return yield* outbound.transmit(type, id, payload, name).pipe(
+          Effect.tap(() => {
+            sent = true
+          }),
+          Effect.zipRight(Deferred.await(deferred)),
+          Effect.timeoutFail({
+            duration: timeoutMillis,
+            onTimeout: () => errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
+          }),
+          Effect.ensuring(Effect.sync(() => {
+            if (pending.get(id)?.deferred !== deferred) return
+            pending.delete(id)
+            if (sent) timedOut.set(id, now() + lateWindowMillis)
+          }))
+        )
+      })
+
+    const request = (name: string, payload: unknown, requestOptions?: RequestOptions) =>
+      Effect.suspend(() => {
+        if (closing) return Effect.fail(errors.closedNow(name))
+        const type = family.typeOf(name)
+        const timeoutMillis = Duration.toMillis(requestOptions?.timeout ?? config.requestTimeout)
+        const body = exchange(type, name, payload, timeoutMillis)
+        return outbound.withWindow(type, body)
+      })
+
+    // Completes the pending request `entry` with `envelope`; returns a violation when the reply breaks the protocol.
+    const resolve = (entry: Pending, envelope: Envelope): PeerError | undefined => {
+      const requestName = family.nameOf(entry.type) ?? String(entry.type)
+      const fail = (error: PeerError) => Deferred.unsafeDone(entry.deferred, Exit.fail(error))
+      if (family.errorReply !== undefined && envelope.type === family.errorReply.type) {
+        const decoded = family.decodePayload(envelope.type, envelope.data)
+        if (decoded._tag === "Left") {
+          const error = errors.make("MalformedPayload", `error reply to ${requestName}: ${decoded.left}`, requestName)
+          fail(error)
+          return error
+        }
+        const remoteError = family.errorReply.read(decoded.right)
+        fail(errors.make("ErrorResponse", `${requestName} answered with error ${remoteError.code}: ${remoteError.message}`, requestName, { remoteError }))
+        return undefined
+      }
+      if (envelope.data.length === 0) {
+        fail(errors.make("NoResponse", `${requestName} answered with no data`, requestName))
+        return undefined
+      }
+      const replyName = family.nameOf(envelope.type) ?? String(envelope.type)
+      const allowed = family.replyTypes(entry.type)
+      if (allowed !== undefined && !allowed.has(envelope.type)) {
+        const error = errors.make("UnexpectedResponse", `${requestName} answered with ${replyName}`, replyName)
+        fail(error)
+        return error
+      }
+      const decoded = family.decodePayload(envelope.type, envelope.data)
+      if (decoded._tag === "Left") {
+        const error = errors.make("MalformedPayload", `${replyName}: ${decoded.left}`, replyName)
+        fail(error)
+        return error
+      }
+      Deferred.unsafeDone(entry.deferred, Exit.succeed({ name: replyName, payload: decoded.right }))
+      return undefined
+    }
+
+    // ---- reader -------------------------------------------------------------------------------------------------
+
+    // Handles one frame synchronously; returns a violation, an envelope to dispatch, or undefined (consumed).
+    const onFrame = (frame: Uint8Array): PeerError | Envelope | undefined => {
+      const at = now()
+      lastMessageAt = at
+      const decoded = family.decodeEnvelope(frame)
+      if (decoded._tag === "Left") return errors.make("MalformedMessage", decoded.left)
+      const envelope = decoded.right
+      if (inbound !== undefined && !bypass(envelope.type) && !inbound.check(envelope.type, envelope.data.length, at)) {
+        const name = family.nameOf(envelope.type)
+        return errors.make("RateLimited", `inbound rate limit exceeded by ${name}`, name)
+      }
+      const id = envelope.id
+      if (id !== undefined) {
+        const entry = pending.get(id)
+        if (entry !== undefined) {
+          pending.delete(id)
+          return resolve(entry, envelope)
+        }
+        if (timedOut.has(id)) {
+          // A late reply to a request that timed out: dropped, as the reference does since 2.7.1.
+          timedOut.delete(id)
+          return undefined
+        }
+      }
+      return envelope
+    }
+
+    const readLoop: Effect.Effect<void> = Effect.gen(function*() {
+      while (!closing) {
+        const batch = yield* reader.nextBatch
+        if (Option.isNone(batch)) break
+        for (const frame of batch.value) {
+          if (closing) return
+          const outcome = onFrame(frame)
+          if (outcome === undefined) continue
+          if (outcome instanceof PeerError) return yield* violate(outcome)
+          if (!dispatchQueue.unsafeOffer(outcome)) yield* Queue.offer(dispatchQueue, outcome)
+        }
+      }
+      yield* remoteEnded(Option.none())
+    }).pipe(Effect.catchAll((error) => remoteEnded(Option.some(error))))
+
+    const remoteEnded = (failure: Option.Option<import("@peerwire/transport").TransportError>) =>
+      Effect.flatMap(connection.closed, (info) => {
+        const error = Option.orElse(failure, () => info.error).pipe(Option.map(errors.fromTransport))
+        return shutdown({
+          initiator: info.initiator,
+          code: info.code,
+          reason: info.reason,
+          banSeconds: Option.match(error, { onNone: () => 0, onSome: (e) => e.banSeconds }),
+          error
+        })
+      })
+
+    // ---- dispatch -----------------------------------------------------------------------------------------------
+
+    const runHandler = (handler: AnyHandler, envelope: Envelope, name: string, payload: unknown) =>
+      handler(payload, { id: envelope.id, name }).pipe(
+        Effect.timeoutOption(config.handlerTimeout),
+        Effect.matchCauseEffect({
+          onSuccess: (result) => {
+            if (Option.isNone(result)) return Effect.logWarning(`handler of ${name} timed out; nothing sent`)
+            const reply = result.value as { readonly name: string; readonly payload: unknown } | undefined
+            if (reply === undefined || reply === null) return Effect.void
+            return outbound.transmit(family.typeOf(reply.name), envelope.id, reply.payload, reply.name).pipe(
+              Effect.catchAll((error) => error.closeCode === undefined ? Effect.void : violate(error))
+            )
+          },
+          onFailure: (cause) => {
+            const failure = cause._tag === "Fail" ? cause.error : undefined
+            if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
+            if (cause._tag === "Interrupt") return Effect.void
+            return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
+          }
+        })
+      )
+
+    const dispatchOne = (envelope: Envelope): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const type = envelope.type
+        if (family.errorReply !== undefined && type === family.errorReply.type) {
+          return Effect.logWarning("unsolicited error message from peer ignored")
+        }
+        const rejected = session.admit(type)
+        if (rejected !== undefined) return violate(rejected)
+        const name = family.nameOf(type) ?? String(type)
+        const decoded = family.decodePayload(type, envelope.data)
+        if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
+        const payload = decoded.right
+        const handler = handlers.get(type)
+        if (handler === undefined) {
+          const publish = notifications.publish(type, payload)
+          return config.unhandled === "reject"
+            ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
+            : publish
+        }
+        const window = session.windows.inbound.get(type)
+        const active = inFlight.get(type) ?? 0
+        if (window !== undefined && window > 0 && active >= window) {
+          return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
+        }
+        inFlight.set(type, active + 1)
+        const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
+        return notifications.publish(type, payload).pipe(
+          Effect.zipRight(permits.take(1)),
+          Effect.zipRight(
+            FiberSet.run(
+              handlerFibers,
+              runHandler(handler, envelope, name, payload).pipe(Effect.ensuring(Effect.zipRight(permits.release(1), done)))
+            )
+          ),
+          Effect.onInterrupt(() => done),
+          Effect.asVoid
+        )
+      })
+
+    const dispatchLoop = Effect.forever(Effect.flatMap(Queue.take(dispatchQueue), dispatchOne))
+
+    // ---- liveness -----------------------------------------------------------------------------------------------
+
+    const heartbeat = (settings: NonNullable<PeerConfig["heartbeat"]>) =>
+      Effect.forever(
+        Effect.sleep(settings.interval).pipe(Effect.zipRight(connection.ping(settings.timeout)))
+      ).pipe(
+        Effect.catchAll((cause) => violate(errors.make("HeartbeatTimeout", "no pong in time", undefined, { cause })))
+      )
+
+    const idle = (timeout: Duration.DurationInput) => {
+      const millis = Duration.toMillis(timeout)
+      const loop: Effect.Effect<void> = Effect.suspend(() => {
+        const remaining = lastMessageAt + millis - now()
+        if (remaining <= 0) return violate(errors.make("IdleTimeout", `no message for ${millis} ms`))
+        return Effect.zipRight(Effect.sleep(remaining), loop)
+      })
+      return loop
+    }
+
+    yield* FiberSet.run(workers, readLoop)
+    yield* FiberSet.run(workers, dispatchLoop)
+    if (config.heartbeat !== undefined) yield* FiberSet.run(workers, heartbeat(config.heartbeat))
+    if (config.idleTimeout !== undefined) yield* FiberSet.run(workers, idle(config.idleTimeout))
+
+    const peer: Peer<MessageMap, ReplyMap<MessageMap>, Info> = {
+      connection,
+      role: session.role,
+      info: session.info,
+      request: (name, payload, requestOptions) => request(name, payload, requestOptions) as never,
+      send: (name, payload) =>
+        Effect.suspend(() =>
+          closing ? Effect.fail(errors.closedNow(name)) : outbound.transmit(family.typeOf(name), undefined, payload, name)
+        ),
+      handle: (name, handler: Handler<MessageMap, ReplyMap<MessageMap>, string>) =>
+        Effect.sync(() => {
+          handlers.set(family.typeOf(name), handler as AnyHandler)
+        }),
+      messages: (name) => notifications.subscribe(family.typeOf(name)),
+      close: (error) =>
+        error === undefined
+          ? shutdown({ initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() })
+          : violate(error),
+      closed: Deferred.await(closedDeferred),
+      isClosed: Effect.sync(() => closing)
+    }
+    return peer as unknown as Peer<M, R, Info>
+  })

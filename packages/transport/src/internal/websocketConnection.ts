@@ -1,0 +1,280 @@
+/**
+ * One open `ws.WebSocket` as a `Connection`. Everything `ws` reports arrives through Node event callbacks, which only
+ * update plain state synchronously (they never throw back into `ws`); the Effect side reads that state.
+ *
+ * Any end of the socket (close handshake, error, TCP reset, `terminate`) runs `finalize` exactly once: `frames` ends or
+ * fails, `closed` resolves, waiting senders and pings fail. A peer that vanishes without closing TCP (half-open) is only
+ * noticed when a write fails or by the peer layer's heartbeat (`ping` with a timeout).
+ */
+import { randomBytes } from "node:crypto"
+import type { Socket } from "node:net"
+import type WebSocket from "ws"
+import { Deferred, Duration, Effect, Exit, FiberId, Option, Stream } from "effect"
+import type { Address, CloseInfo, Connection, TransportError } from "../Transport.js"
+import { DEFAULT_PING_TIMEOUT } from "../Transport.js"
+import { connectionError, transportError } from "./websocketErrors.js"
+import { closeReason, isSendableCloseCode, ownedPayload } from "./websocketFrames.js"
+import { Inbox } from "./websocketInbox.js"
+import { certificateId } from "./websocketTls.js"
+
+export interface ConnectionSettings {
+  readonly id: string
+  readonly direction: "inbound" | "outbound"
+  readonly local: Address
+  readonly remote: Address
+  readonly peerCertificate: Option.Option<Uint8Array>
+  readonly maxFrameSize: number
+  /** Outbound bytes in the socket buffer above which `send` waits. */
+  readonly highWaterMark: number
+  /** Inbound bytes waiting for the consumer above which the socket is paused. */
+  readonly inboundHighWaterMark: number
+  readonly closeTimeoutMs: number
+  /** Called once, after the connection has fully ended (the listener forgets it). */
+  readonly onFinalized?: ((connection: WebSocketConnection) => void) | undefined
+}
+
+type Resume<A, E> = (effect: Effect.Effect<A, E>) => void
+
+interface Ending {
+  readonly initiator: "local" | "remote"
+  readonly code: number
+  readonly reason: string
+  readonly error: TransportError | undefined
+}
+
+/** Close codes used when this side detects a violation, as `ws` does for its own checks. */
+const CLOSE_PROTOCOL_ERROR = 1002
+const CLOSE_UNSUPPORTED_DATA = 1003
+const CLOSE_MESSAGE_TOO_BIG = 1009
+const CLOSE_ABNORMAL = 1006
+
+export class WebSocketConnection implements Connection {
+  readonly id: string
+  readonly direction: "inbound" | "outbound"
+  readonly local: Address
+  readonly remote: Address
+  readonly peerCertificate: Option.Option<Uint8Array>
+  readonly peerId: Option.Option<Uint8Array>
+  readonly frames: Stream.Stream<Uint8Array, TransportError>
+  readonly closed: Effect.Effect<CloseInfo>
+
+  private state: "open" | "closing" | "closed" = "open"
+  /** Set when this side decided to end the connection (close, violation it detected, or `ws` detected). */
+  private ending: Ending | undefined = undefined
+  private closeTimer: NodeJS.Timeout | undefined = undefined
+  private readonly inbox: Inbox
+  private readonly closedDeferred = Deferred.unsafeMake<CloseInfo>(FiberId.none)
+  private readonly drainWaiters: Array<() => void> = []
+  private readonly pings = new Map<string, Resume<void, TransportError>>()
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Socket,
+    private readonly settings: ConnectionSettings
+  ) {
+    this.id = settings.id
+    this.direction = settings.direction
+    this.local = settings.local
+    this.remote = settings.remote
+    this.peerCertificate = settings.peerCertificate
+    this.peerId = Option.map(settings.peerCertificate, certificateId)
+    this.inbox = new Inbox(settings.inboundHighWaterMark, () => this.ws.pause(), () => this.resumeReading())
+    this.frames = Stream.repeatEffectChunkOption(this.inbox.pull)
+    this.closed = Deferred.await(this.closedDeferred)
+    ws.on("message", this.onMessage)
+    ws.on("pong", this.onPong)
+    ws.on("error", this.onError)
+    ws.on("close", this.onClose)
+    socket.on("drain", this.onDrain)
+  }
+
+  /** Bytes and frames received but not yet taken by the consumer (for tests and diagnostics). */
+  get inboundBuffered(): { readonly bytes: number; readonly frames: number } {
+    return { bytes: this.inbox.bufferedBytes, frames: this.inbox.bufferedFrames }
+  }
+
+  /** Bytes written but not yet accepted by the kernel. */
+  get outboundBuffered(): number {
+    return this.ws.bufferedAmount
+  }
+
+  get isReadingPaused(): boolean {
+    return this.ws.isPaused
+  }
+
+  readonly send = (frame: Uint8Array): Effect.Effect<void, TransportError> => Effect.suspend(() => this.trySend(frame))
+
+  readonly close = (code = 1000, reason = ""): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      this.beginClose(isSendableCloseCode(code) ? code : 1000, closeReason(reason), undefined)
+      return Deferred.await(this.closedDeferred)
+    }).pipe(Effect.asVoid)
+
+  readonly ping = (timeout: Duration.DurationInput = DEFAULT_PING_TIMEOUT): Effect.Effect<Duration.Duration, TransportError> =>
+    Effect.suspend(() => {
+      if (this.state !== "open") return Effect.fail(this.writeAfterClose())
+      const nonce = randomBytes(8)
+      const key = nonce.toString("hex")
+      const pong = Effect.async<void, TransportError>((resume) => {
+        this.pings.set(key, resume)
+        this.ws.ping(nonce, undefined, this.onWritten)
+        return Effect.sync(() => this.pings.delete(key))
+      })
+      return Effect.timed(pong).pipe(
+        Effect.map(([rtt]) => rtt),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => transportError("Timeout", `no pong within ${Duration.format(Duration.decode(timeout))}`)
+        })
+      )
+    })
+
+  /** Drops the socket at once (no close handshake). */
+  terminate(): void {
+    if (this.state === "closed") return
+    this.ending ??= { initiator: "local", code: CLOSE_ABNORMAL, reason: "terminated", error: undefined }
+    this.state = "closing"
+    this.ws.terminate()
+  }
+
+  private trySend(frame: Uint8Array): Effect.Effect<void, TransportError> {
+    if (this.state !== "open") return Effect.fail(this.writeAfterClose())
+    if (frame.byteLength > this.settings.maxFrameSize) {
+      return Effect.fail(transportError(
+        "FrameTooLarge",
+        `frame of ${frame.byteLength} bytes is over the limit of ${this.settings.maxFrameSize}`
+      ))
+    }
+    if (this.mustWait()) return Effect.zipRight(this.waitDrain, Effect.suspend(() => this.trySend(frame)))
+    this.ws.send(frame, this.onWritten)
+    return Effect.void
+  }
+
+  /** Waits only when the socket itself will announce `drain`, so a wait can never miss its wake-up. */
+  private mustWait(): boolean {
+    return this.socket.writableLength > this.settings.highWaterMark && this.socket.writableNeedDrain
+  }
+
+  private readonly waitDrain: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.state !== "open" || !this.mustWait()) return resume(Effect.void)
+    const wake = () => resume(Effect.void)
+    this.drainWaiters.push(wake)
+    return Effect.sync(() => {
+      const index = this.drainWaiters.indexOf(wake)
+      if (index >= 0) this.drainWaiters.splice(index, 1)
+    })
+  })
+
+  private writeAfterClose(): TransportError {
+    return transportError("WriteAfterClose", `connection ${this.id} is closed`)
+  }
+
+  private resumeReading(): void {
+    if (this.state === "open") this.ws.resume()
+  }
+
+  /** Starts the close handshake once; the socket is torn down if the remote does not finish it in time. */
+  private beginClose(code: number, reason: string, error: TransportError | undefined): void {
+    if (this.state !== "open") return
+    this.state = "closing"
+    this.ending = { initiator: "local", code, reason, error }
+    this.wakeSenders()
+    // The remote's close frame must be read even if the consumer had stopped reading.
+    if (this.ws.isPaused) this.ws.resume()
+    try {
+      this.ws.close(code, reason)
+    } catch {
+      this.ws.terminate()
+    }
+    this.armCloseTimer()
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.state === "closed") return
+    this.closeTimer = setTimeout(() => this.ws.terminate(), this.settings.closeTimeoutMs)
+    this.closeTimer.unref()
+  }
+
+  private wakeSenders(): void {
+    const waiters = this.drainWaiters.splice(0)
+    for (const wake of waiters) wake()
+  }
+
+  private readonly onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+    if (this.state !== "open") return
+    if (!isBinary) {
+      const error = transportError("ProtocolError", "text frame received; only binary frames are allowed")
+      this.beginClose(CLOSE_UNSUPPORTED_DATA, "binary frames only", error)
+      return
+    }
+    this.inbox.offer(ownedPayload(data))
+  }
+
+  private readonly onPong = (data: Buffer): void => {
+    const key = data.toString("hex")
+    const resume = this.pings.get(key)
+    if (resume === undefined) return
+    this.pings.delete(key)
+    resume(Effect.void)
+  }
+
+  private readonly onWritten = (error?: Error | null): void => {
+    if (error !== undefined && error !== null && this.state !== "closed" && this.ending === undefined) {
+      this.ending = { initiator: "remote", code: CLOSE_ABNORMAL, reason: "", error: connectionError(error) }
+    }
+  }
+
+  private readonly onError = (cause: Error): void => {
+    if (this.state === "closed") return
+    const error = connectionError(cause)
+    if (this.ending === undefined) {
+      // `ws` closes by itself after its own protocol checks (1009 over `maxPayload`, 1002 otherwise).
+      const detectedHere = error.reason === "FrameTooLarge" || error.reason === "ProtocolError"
+      const code = error.reason === "FrameTooLarge" ? CLOSE_MESSAGE_TOO_BIG : detectedHere ? CLOSE_PROTOCOL_ERROR : CLOSE_ABNORMAL
+      this.ending = { initiator: detectedHere ? "local" : "remote", code, reason: "", error }
+    } else if (this.ending.error === undefined && this.ending.initiator === "remote") {
+      this.ending = { ...this.ending, error }
+    }
+    this.state = "closing"
+    this.wakeSenders()
+    this.armCloseTimer()
+  }
+
+  private readonly onDrain = (): void => this.wakeSenders()
+
+  private readonly onClose = (code: number, reason: Buffer): void => this.finalize(code, reason.toString("utf8"))
+
+  private finalize(code: number, reason: string): void {
+    if (this.state === "closed") return
+    this.state = "closed"
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    this.ws.off("message", this.onMessage)
+    this.ws.off("pong", this.onPong)
+    this.ws.off("error", this.onError)
+    this.ws.off("close", this.onClose)
+    this.socket.off("drain", this.onDrain)
+    this.ws.on("error", ignore)
+    const info = this.closeInfo(code, reason)
+    Option.match(info.error, { onNone: () => this.inbox.end(), onSome: (error) => this.inbox.fail(error) })
+    this.wakeSenders()
+    const lost = transportError("ConnectionLost", `connection ${this.id} closed before the pong arrived`)
+    for (const resume of this.pings.values()) resume(Effect.fail(lost))
+    this.pings.clear()
+    Deferred.unsafeDone(this.closedDeferred, Exit.succeed(info))
+    this.settings.onFinalized?.(this)
+  }
+
+  private closeInfo(code: number, reason: string): CloseInfo {
+    const ending = this.ending
+    if (ending !== undefined) {
+      return { initiator: ending.initiator, code: ending.code === CLOSE_ABNORMAL ? code : ending.code, reason: ending.reason, error: Option.fromNullable(ending.error) }
+    }
+    if (code === CLOSE_ABNORMAL) {
+      const error = transportError("ConnectionLost", `connection ${this.id} ended without a close frame`)
+      return { initiator: "remote", code, reason, error: Option.some(error) }
+    }
+    return { initiator: "remote", code, reason, error: Option.none() }
+  }
+}
+
+const ignore = (): void => {}
