@@ -4,6 +4,7 @@
 // Prints one-way throughput (64 B, 1 KiB, 16 KiB, 1 MiB frames), echo round trips/s (1 and 64 in flight) and memory
 // per idle wss connection (1000 connections, measured in the server process), each with the ratio ours/raw.
 import { fork } from "node:child_process"
+import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import * as Certificates from "../packages/transport/dist/Certificates.js"
@@ -50,8 +51,21 @@ const stopPair = async (pair) => {
   await Promise.allSettled([pair.dialer.call("exit"), pair.server.call("stop")])
 }
 
-const runCase = (pair, c, count) =>
-  pair.dialer.call(c.kind, { address: pair.address, tls: tlsPair.client, size: c.size, count, inFlight: c.inFlight })
+const cpuTotal = (usage) => usage.user + usage.system
+
+/** One run: wall time of the measured part, CPU µs of the client and of the server process over the run. */
+const runCase = async (pair, c, count) => {
+  const serverBefore = await pair.server.call("cpu")
+  const { ms, cpuUs } = await pair.dialer.call(c.kind, {
+    address: pair.address,
+    tls: tlsPair.client,
+    size: c.size,
+    count,
+    inFlight: c.inFlight
+  })
+  const serverAfter = await pair.server.call("cpu")
+  return { ms, clientCpuUs: cpuUs, serverCpuUs: cpuTotal(serverAfter) - cpuTotal(serverBefore) }
+}
 
 const throughput = async () => {
   const pairs = { ours: await startPair("ours"), raw: await startPair("raw") }
@@ -59,14 +73,20 @@ const throughput = async () => {
   try {
     for (const c of CASES) {
       const count = Math.max(1, Math.round(c.count * scale))
-      const ms = { ours: [], raw: [] }
+      const runs = { ours: [], raw: [] }
       for (const impl of ["ours", "raw"]) await runCase(pairs[impl], c, Math.max(1, Math.round(count / 5))) // warm-up
+      // Interleaved, so that a noisy neighbour hits both sides alike.
       for (let r = 0; r < REPEATS; r++) {
-        for (const impl of ["ours", "raw"]) ms[impl].push(await runCase(pairs[impl], c, count))
+        for (const impl of ["ours", "raw"]) runs[impl].push(await runCase(pairs[impl], c, count))
       }
       const rate = (impl) => {
-        const seconds = median(ms[impl]) / 1000
-        return { framesPerSecond: count / seconds, mbPerSecond: (count * c.size) / seconds / 1e6 }
+        const seconds = Math.min(...runs[impl].map((run) => run.ms)) / 1000
+        return {
+          framesPerSecond: count / seconds,
+          mbPerSecond: (count * c.size) / seconds / 1e6,
+          serverCpuNs: (median(runs[impl].map((run) => run.serverCpuUs)) * 1000) / count,
+          clientCpuNs: (median(runs[impl].map((run) => run.clientCpuUs)) * 1000) / count
+        }
       }
       const row = { case: c.name, ours: rate("ours"), raw: rate("raw") }
       rows.push(row)
@@ -108,21 +128,29 @@ const pad = (s, n) => String(s).padEnd(n)
 const num = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 const printHeader = () => {
-  console.log(`${pad("case", 26)}${pad("ours MB/s", 11)}${pad("ours fr/s", 12)}${pad("raw MB/s", 11)}${pad("raw fr/s", 12)}ours/raw  goal`)
+  console.log(
+    `${pad("case", 25)}${pad("ours MB/s", 10)}${pad("ours fr/s", 11)}${pad("raw MB/s", 10)}${pad("raw fr/s", 11)}` +
+      `${pad("ours/raw", 9)}${pad("goal", 13)}cpu ns/frame server ours/raw, client ours/raw`
+  )
 }
 
 const printRow = (row, kind) => {
   const ratio = row.ours.framesPerSecond / row.raw.framesPerSecond
   const goal = row.case === "one-way 1 MiB" ? 0.9 : kind === "echo" ? 0.8 : undefined
   const verdict = goal === undefined ? "" : `${ratio >= goal ? "ok" : "BELOW"} (≥${goal})`
+  const cpu = (side) => `${num(row.ours[side])}/${num(row.raw[side])}`
   console.log(
-    `${pad(row.case, 26)}${pad(num(row.ours.mbPerSecond, 1), 11)}${pad(num(row.ours.framesPerSecond), 12)}` +
-      `${pad(num(row.raw.mbPerSecond, 1), 11)}${pad(num(row.raw.framesPerSecond), 12)}${pad(num(ratio, 2), 10)}${verdict}`
+    `${pad(row.case, 25)}${pad(num(row.ours.mbPerSecond, 1), 10)}${pad(num(row.ours.framesPerSecond), 11)}` +
+      `${pad(num(row.raw.mbPerSecond, 1), 10)}${pad(num(row.raw.framesPerSecond), 11)}${pad(num(ratio, 2), 9)}` +
+      `${pad(verdict, 13)}${pad(cpu("serverCpuNs"), 18)}${cpu("clientCpuNs")}`
   )
 }
 
 const started = Date.now()
-console.log(`transport bench: wss + mutual TLS, ${REPEATS} run(s) per case (median), server and client in separate processes`)
+console.log(
+  `transport bench: wss + mutual TLS, server and client in separate processes; rates: best of ${REPEATS} interleaved ` +
+    `runs; cpu: median per frame (load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`
+)
 printHeader()
 await throughput()
 const ours = await idleMemory("ours")

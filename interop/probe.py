@@ -169,7 +169,13 @@ async def dial(a: argparse.Namespace, rec: Recorder) -> int:
         timeout = aiohttp.ClientTimeout(total=a.connect_timeout)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             url = f"wss://{a.host}:{a.port}/ws"
-            ws = await session.ws_connect(url, ssl=ctx, max_msg_size=MAX_MESSAGE_SIZE, autoping=True, autoclose=True)
+            try:
+                ws = await session.ws_connect(
+                    url, ssl=ctx, max_msg_size=MAX_MESSAGE_SIZE, autoping=True, autoclose=True
+                )
+            except aiohttp.WSServerHandshakeError as e:  # e.g. HTTP 403 from a node that banned us
+                rec.event("rejected", url=url, status=e.status, message=str(e.message))
+                return 3
             sock = ws.get_extra_info("socket")
             rec.event("connected", url=url, local=list(sock.getsockname()) if sock else None)
             hs = build_handshake(a, a.server_port)

@@ -4,8 +4,10 @@
 Run with the venv made by interop/setup.sh:  .interop/venv/bin/python interop/reference.py <command> ...
 
   init ROOT --port P [--peer HOST:PORT ...] [--simulator] [--set a.b=yaml ...]   create a private CHIA_ROOT
-  run ROOT [--duration S] [--ready-timeout S]     start the node in its own process group, wait until it listens,
+  run ROOT [--duration S] [--ready-timeout S] [--die-with-parent]
+                                                  start the node in its own process group, wait until it listens,
                                                   print "READY ...", stop it (whole group) on exit/signal/duration
+                                                  (and, with --die-with-parent, when the caller dies)
   up --port P [init options] [--duration S] [--keep]   init a temp root, then run (the one-shot form)
   node ROOT                                       (internal) the node process itself, with loopback guards
 
@@ -330,7 +332,15 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(s, h)
 
 
-def run_root(root: Path, duration: float | None, ready_timeout: float) -> int:
+def watch_parent() -> int:
+    """`--die-with-parent`: SIGTERM this supervisor when the process that started it dies (even by SIGKILL), so the
+    node is always stopped; the caller of `run` (a test runner) cannot leak a node. Returns the parent's pid."""
+    _die_with_parent()
+    return os.getppid()
+
+
+def run_root(root: Path, duration: float | None, ready_timeout: float, die_with_parent: bool = False) -> int:
+    parent = watch_parent() if die_with_parent else None
     with stop_on_signals(), ReferenceNode(root) as node:
         node.start(ready_timeout)
         print(
@@ -343,6 +353,9 @@ def run_root(root: Path, duration: float | None, ready_timeout: float) -> int:
             while deadline is None or time.monotonic() < deadline:
                 if node.proc is None or node.proc.poll() is not None:
                     log("node exited by itself")
+                    return 1
+                if parent is not None and os.getppid() != parent:  # reparented: the starter is gone
+                    log(f"parent {parent} is gone: stopping")
                     return 1
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -392,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("root", type=Path)
     p_run.add_argument("--duration", type=float, help="seconds to keep it running (default: until signalled)")
     p_run.add_argument("--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_S)
+    p_run.add_argument("--die-with-parent", action="store_true", help="stop when the starting process dies")
     p_up = sub.add_parser("up", help="init a temp root and run it")
     add_init_options(p_up)
     p_up.add_argument("--root", type=Path, help="use this root instead of a temp dir")
@@ -406,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         init_from_args(a.root, a)
         return 0
     if a.cmd == "run":
-        return run_root(a.root, a.duration, a.ready_timeout)
+        return run_root(a.root, a.duration, a.ready_timeout, a.die_with_parent)
     if a.cmd == "node":
         return node_main(a.root.resolve())
     # up

@@ -121,10 +121,19 @@ const openIdle = async (address, tls, count) => {
   return { open: idle.length }
 }
 
+/** Wall time of the measured part and this process's CPU time over the whole case (connect and close included). */
+const measured = async (run) => {
+  const cpu = process.cpuUsage()
+  const ms = await run()
+  const used = process.cpuUsage(cpu)
+  return { ms, cpuUs: used.user + used.system }
+}
+
 serve({
-  sink: ({ address, tls, size, count }) => (impl === "ours" ? oursSink : rawSink)(address, tls, size, count),
+  sink: ({ address, tls, size, count }) =>
+    measured(() => (impl === "ours" ? oursSink : rawSink)(address, tls, size, count)),
   echo: ({ address, tls, size, count, inFlight }) =>
-    (impl === "ours" ? oursEcho : rawEcho)(address, tls, size, count, inFlight),
+    measured(() => (impl === "ours" ? oursEcho : rawEcho)(address, tls, size, count, inFlight)),
   openIdle: ({ address, tls, count }) => openIdle(address, tls, count),
   closeIdle: async () => {
     for (const ws of idle) ws.terminate()

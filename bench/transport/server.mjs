@@ -24,7 +24,7 @@ const handler = () => {
 
 const startOurs = async (tls) => {
   const scope = Effect.runSync(Scope.make())
-  const transport = WebSocketTransport.make()
+  const transport = WebSocketTransport.make(process.env.BENCH_INBOUND_HWM ? { inboundHighWaterMark: Number(process.env.BENCH_INBOUND_HWM) } : undefined)
   const serveConnection = (connection) => {
     const onFrame = handler()
     return Stream.runForEach(connection.frames, (frame) => {
@@ -76,6 +76,7 @@ serve({
     return { port: running.port }
   },
   memory: async () => ({ ...memory(), connections }),
+  cpu: async () => process.cpuUsage(),
   stop: async () => {
     await running?.stop()
     setImmediate(() => process.exit(0))

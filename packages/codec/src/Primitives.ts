@@ -23,13 +23,18 @@ const checkNumber = (value: number, min: number, max: number, name: string, offs
   if (!Number.isInteger(value) || value < min || value > max) fail("InvalidValue", offset, `${value} is not a ${name}`)
 }
 
+// Integers are read and written byte by byte on `cursor.bytes` rather than through a DataView: no DataView to create per
+// top-level call (see `Cursor`), and the 64-bit paths avoid `getBigUint64`/`setBigUint64`, which cost ~2× more (bench).
+// Each width has its own functions, so every call site stays monomorphic. Stores into a Uint8Array keep the low 8 bits
+// (ToUint8), which is what two's complement needs for the signed widths too.
+
 const smallInt = (
   name: string,
   size: 1 | 2 | 4,
   min: number,
   max: number,
-  get: (view: DataView, at: number) => number,
-  set: (view: DataView, at: number, value: number) => void
+  read: (c: Cursor) => number,
+  store: (bytes: Uint8Array, at: number, value: number) => void
 ): Codec<number> => ({
   name,
   fixedSize: size,
@@ -38,19 +43,54 @@ const smallInt = (
   sizeOf: () => size,
   write(c, value) {
     checkNumber(value, min, max, name, c.offset)
-    set(c.view, c.take(size), value)
+    store(c.bytes, c.take(size), value)
   },
-  read: (c) => get(c.view, c.take(size)),
+  read,
   toJson: (value) => value,
   fromJson: (json) => numberFromJson(json, min, max, name)
 })
 
-export const uint8 = smallInt("uint8", 1, 0, 0xff, (v, at) => v.getUint8(at), (v, at, x) => v.setUint8(at, x))
-export const uint16 = smallInt("uint16", 2, 0, 0xffff, (v, at) => v.getUint16(at), (v, at, x) => v.setUint16(at, x))
-export const uint32 = smallInt("uint32", 4, 0, 0xffffffff, (v, at) => v.getUint32(at), (v, at, x) => v.setUint32(at, x))
-export const int8 = smallInt("int8", 1, -0x80, 0x7f, (v, at) => v.getInt8(at), (v, at, x) => v.setInt8(at, x))
-export const int16 = smallInt("int16", 2, -0x8000, 0x7fff, (v, at) => v.getInt16(at), (v, at, x) => v.setInt16(at, x))
-export const int32 = smallInt("int32", 4, -0x80000000, 0x7fffffff, (v, at) => v.getInt32(at), (v, at, x) => v.setInt32(at, x))
+const store8 = (b: Uint8Array, at: number, x: number): void => {
+  b[at] = x
+}
+const store16 = (b: Uint8Array, at: number, x: number): void => {
+  b[at] = x >>> 8
+  b[at + 1] = x
+}
+const store32 = (b: Uint8Array, at: number, x: number): void => {
+  b[at] = x >>> 24
+  b[at + 1] = x >>> 16
+  b[at + 2] = x >>> 8
+  b[at + 3] = x
+}
+const load32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
+
+export const uint8 = smallInt("uint8", 1, 0, 0xff, (c) => c.bytes[c.take(1)]!, store8)
+export const uint16 = smallInt(
+  "uint16",
+  2,
+  0,
+  0xffff,
+  (c) => {
+    const at = c.take(2)
+    return (c.bytes[at]! << 8) | c.bytes[at + 1]!
+  },
+  store16
+)
+export const uint32 = smallInt("uint32", 4, 0, 0xffffffff, (c) => load32(c.bytes, c.take(4)), store32)
+export const int8 = smallInt("int8", 1, -0x80, 0x7f, (c) => (c.bytes[c.take(1)]! << 24) >> 24, store8)
+export const int16 = smallInt(
+  "int16",
+  2,
+  -0x8000,
+  0x7fff,
+  (c) => {
+    const at = c.take(2)
+    return ((c.bytes[at]! << 24) >> 16) | c.bytes[at + 1]!
+  },
+  store16
+)
+export const int32 = smallInt("int32", 4, -0x80000000, 0x7fffffff, (c) => load32(c.bytes, c.take(4)) | 0, store32)
 
 const bigFromJson = (json: unknown, min: bigint, max: bigint, name: string): bigint => {
   let n: bigint | undefined
@@ -61,6 +101,21 @@ const bigFromJson = (json: unknown, min: bigint, max: bigint, name: string): big
   return n
 }
 
+const U32 = 0xffffffffn
+
+/** Unsigned 64-bit at `at`; with `signed`, the high word is taken as signed (two's complement). */
+const load64 = (b: Uint8Array, at: number, signed: boolean): bigint => {
+  const high = load32(b, at)
+  const low = load32(b, at + 4)
+  return (BigInt(signed ? high | 0 : high) << 32n) | BigInt(low)
+}
+
+/** Stores the low 64 bits of `v` (negative values as two's complement). */
+const store64 = (b: Uint8Array, at: number, v: bigint): void => {
+  store32(b, at, Number((v >> 32n) & U32))
+  store32(b, at + 4, Number(v & U32))
+}
+
 const bigInt = (name: string, bits: 64 | 128, signed: boolean): Codec<bigint> => {
   const size = bits / 8
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n
@@ -68,22 +123,19 @@ const bigInt = (name: string, bits: 64 | 128, signed: boolean): Codec<bigint> =>
   const read =
     bits === 64
       ? signed
-        ? (c: Cursor) => c.view.getBigInt64(c.take(8))
-        : (c: Cursor) => c.view.getBigUint64(c.take(8))
+        ? (c: Cursor) => load64(c.bytes, c.take(8), true)
+        : (c: Cursor) => load64(c.bytes, c.take(8), false)
       : (c: Cursor) => {
           const at = c.take(16)
-          const high = signed ? c.view.getBigInt64(at) : c.view.getBigUint64(at)
-          return (high << 64n) | c.view.getBigUint64(at + 8)
+          return (load64(c.bytes, at, signed) << 64n) | load64(c.bytes, at + 8, false)
         }
   const write =
     bits === 64
-      ? signed
-        ? (c: Cursor, v: bigint) => c.view.setBigInt64(c.take(8), v)
-        : (c: Cursor, v: bigint) => c.view.setBigUint64(c.take(8), v)
+      ? (c: Cursor, v: bigint) => store64(c.bytes, c.take(8), v)
       : (c: Cursor, v: bigint) => {
           const at = c.take(16)
-          c.view.setBigUint64(at, BigInt.asUintN(64, v >> 64n))
-          c.view.setBigUint64(at + 8, BigInt.asUintN(64, v))
+          store64(c.bytes, at, v >> 64n)
+          store64(c.bytes, at + 8, v)
         }
   return {
     name,
@@ -181,7 +233,7 @@ export const G2Element = fixedBytes(96, "G2Element")
 /** Reads a u32 length prefix and checks it against the bytes left before anything is allocated. */
 export const readLength = (c: Cursor, unit = 1): number => {
   const at = c.take(4)
-  const length = c.view.getUint32(at)
+  const length = load32(c.bytes, at)
   if (length * unit > c.remaining) {
     fail("LengthTooLarge", at, `length prefix ${length}${unit > 1 ? ` × ${unit}` : ""} exceeds the ${c.remaining} byte(s) left`)
   }
@@ -190,7 +242,7 @@ export const readLength = (c: Cursor, unit = 1): number => {
 
 const writeLength = (c: Cursor, length: number): void => {
   if (length > 0xffffffff) fail("InvalidValue", c.offset, `length ${length} does not fit a u32 prefix`)
-  c.view.setUint32(c.take(4), length)
+  store32(c.bytes, c.take(4), length)
 }
 
 /** Variable bytes: u32 length + data. */

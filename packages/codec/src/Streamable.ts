@@ -24,6 +24,18 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * `ParseError` whose message is the `CodecError` message (reason, field path, byte offset).
  */
 export const schema = <A>(codec: Codec<A>): Schema.Schema<A, Uint8Array> => {
+  const cached = schemas.get(codec)
+  if (cached !== undefined) return cached as Schema.Schema<A, Uint8Array>
+  const made = makeSchema(codec)
+  schemas.set(codec, made)
+  return made
+}
+
+// One schema per codec: values decoded by one `schema(codec)` call are then recognised by every other, and the Schema
+// AST is built once. Keyed weakly, so codecs made on the fly do not accumulate.
+const schemas = new WeakMap<object, unknown>()
+
+const makeSchema = <A>(codec: Codec<A>): Schema.Schema<A, Uint8Array> => {
   const decoded = new WeakSet<object>()
   const validate = ParseResult.validateEither(codec.schema)
   const check = (u: unknown, options: ParseOptions | undefined): Either.Either<A, ParseResult.ParseIssue> =>

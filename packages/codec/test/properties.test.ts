@@ -13,7 +13,7 @@ import { Message } from "../src/chia/Message.js"
 import * as C from "../src/Combinators.js"
 import * as Json from "../src/Json.js"
 import * as P from "../src/Primitives.js"
-import { SerializedProgram } from "../src/Program.js"
+import { isProgram, SerializedProgram } from "../src/Program.js"
 import * as Streamable from "../src/Streamable.js"
 
 /** Runs per class; the registry has ~190 classes, so the whole file stays well under a minute on two cores. */
@@ -99,4 +99,109 @@ describe("round-trip through the Schema boundary", () => {
       )
     })
   }
+})
+
+// ---------------------------------------------------------------------------------------------------------------------
+// CLVM back-references: the iterative, pooled validator against a direct recursive reading of chia-messages.md §D.4.
+
+type RefNode = "atom" | { readonly l: RefNode; readonly r: RefNode }
+
+/** Recursive reference: parses one s-expression, keeping the value stack as a CLVM list; `false` if malformed. */
+const referenceIsProgram = (bytes: Uint8Array): boolean => {
+  let pos = 0
+  let stack: RefNode = "atom"
+  const atom = (): readonly [number, number] => {
+    const b = bytes[pos]
+    if (b === undefined) throw new Error("eof")
+    if (b <= 0x7f) return [pos, ++pos]
+    if (b === 0x80) return [++pos, pos]
+    let prefix = 0
+    while (b & (0x80 >> prefix)) prefix++
+    if (prefix > 6) throw new Error("prefix")
+    let size = b & (0xff >> (prefix + 1))
+    for (let i = 1; i < prefix; i++) {
+      const next = bytes[pos + i]
+      if (next === undefined) throw new Error("eof")
+      size = size * 256 + next
+    }
+    const from = pos + prefix
+    pos = from + size
+    if (pos > bytes.length) throw new Error("eof")
+    return [from, pos]
+  }
+  const walk = (from: number, to: number): RefNode => {
+    const path: Array<number> = []
+    let first = from
+    while (first < to && bytes[first] === 0) first++
+    if (first === to) return "atom"
+    for (let i = to - 1; i >= first; i--) {
+      const byte = bytes[i]!
+      const bits = i === first ? 31 - Math.clz32(byte) : 8
+      for (let bit = 0; bit < bits; bit++) path.push((byte >> bit) & 1)
+    }
+    let node: RefNode = stack
+    for (const step of path) {
+      if (node === "atom") throw new Error("path into atom")
+      node = step ? node.r : node.l
+    }
+    return node
+  }
+  const sexp = (): void => {
+    const b = bytes[pos]
+    if (b === undefined) throw new Error("eof")
+    if (b === 0xff) {
+      pos++
+      sexp()
+      sexp()
+      const popped = stack as { l: RefNode; r: { l: RefNode; r: RefNode } }
+      stack = { l: { l: popped.r.l, r: popped.l }, r: popped.r.r }
+    } else if (b === 0xfe) {
+      pos++
+      const [from, to] = atom()
+      stack = { l: walk(from, to), r: stack }
+    } else {
+      atom()
+      stack = { l: "atom", r: stack }
+    }
+  }
+  try {
+    sexp()
+    return pos === bytes.length
+  } catch {
+    return false
+  }
+}
+
+describe("CLVM back-reference validation", () => {
+  const concat = (...parts: ReadonlyArray<Uint8Array>) => Uint8Array.from(parts.flatMap((p) => Array.from(p)))
+  const arbitraryProgram = FastCheck.letrec((tie) => ({
+    node: FastCheck.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      FastCheck.constantFrom(Uint8Array.of(0x80), Uint8Array.of(0x01), Uint8Array.of(0x82, 0xaa, 0xbb)),
+      // back-references with paths of one or two bytes, nil, and zero-padded forms
+      FastCheck.oneof(
+        FastCheck.integer({ min: 0, max: 0x7f }).map((p) => Uint8Array.of(0xfe, p)),
+        FastCheck.tuple(FastCheck.integer({ min: 0, max: 255 }), FastCheck.integer({ min: 0, max: 255 })).map(([a, b]) =>
+          Uint8Array.of(0xfe, 0x82, a, b)
+        ),
+        FastCheck.constant(Uint8Array.of(0xfe, 0x80))
+      ),
+      FastCheck.tuple(tie("node"), tie("node")).map(([l, r]) => concat(Uint8Array.of(0xff), l as Uint8Array, r as Uint8Array))
+    )
+  })).node as FastCheck.Arbitrary<Uint8Array>
+
+  it("agrees with a recursive reference on random programs", () => {
+    let valid = 0
+    FastCheck.assert(
+      FastCheck.property(arbitraryProgram, (program) => {
+        const expected = referenceIsProgram(program)
+        if (expected) valid++
+        expect(isProgram(program)).toBe(expected)
+      }),
+      { numRuns: 3000, seed: SEED }
+    )
+    // Both outcomes must be exercised for the comparison to mean anything.
+    expect(valid).toBeGreaterThan(300)
+    expect(valid).toBeLessThan(2700)
+  })
 })

@@ -123,6 +123,8 @@ export interface EnsureReport {
   readonly created: ReadonlyArray<string>
   /** Certificate, key and config files that existed and were kept as they are. */
   readonly kept: ReadonlyArray<string>
+  /** The node id peers will see: SHA-256 of the public full-node certificate, lower-case hex. */
+  readonly nodeId: string
 }
 
 const directoryError = (path: string, cause: unknown) =>
@@ -171,6 +173,7 @@ export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<
     const chiaCa = yield* Certificates.chiaCa.pipe(
       Effect.mapError((e) => new DataDirError({ reason: "Certificate", path: Certificates.CHIA_CA_CERTIFICATE_PATH, message: e.message, cause: e }))
     )
+    let publicCertificatePem = ""
     const nodePairs = [
       [p.publicFullNodeCertificate, p.publicFullNodeKey, { ca: chiaCa, name: "public Chia CA" }],
       [p.privateFullNodeCertificate, p.privateFullNodeKey, { ca: privateCa.identity, name: `private CA ${p.privateCaCertificate}` }],
@@ -183,7 +186,12 @@ export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<
         issuer
       )
       record(certificate, privateKey, outcome.created)
+      if (certificate === p.publicFullNodeCertificate) publicCertificatePem = outcome.identity.certificatePem
     }
+    const nodeId = yield* Certificates.certificateDer(publicCertificatePem).pipe(
+      Effect.map(Certificates.nodeIdHex),
+      Effect.mapError((e) => new DataDirError({ reason: "Certificate", path: p.publicFullNodeCertificate, message: e.message, cause: e }))
+    )
 
     const configState = yield* pathState(p.configFile).pipe(
       Effect.mapError((cause) =>
@@ -205,5 +213,5 @@ export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<
         new DataDirError({ reason: "Config", path: p.configFile, message: `${p.configFile} exists but is not a regular file` })
       )
     }
-    return { paths: p, created, kept }
+    return { paths: p, created, kept, nodeId }
   })

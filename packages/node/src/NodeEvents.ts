@@ -27,6 +27,8 @@ export interface ConnectionInfo {
   /** The remote's socket address. */
   readonly host: string
   readonly port: number
+  /** Our side's port of the connection. */
+  readonly localPort: number
   /** The port the remote listens on, from its handshake (0 = none). */
   readonly serverPort: number
   readonly nodeType: NodeType

@@ -134,9 +134,8 @@ for (const mode of ["ws", "wss"] as const) {
         expect(Chunk.toReadonlyArray(atServer)).toEqual([bytes(1, 2, 3), bytes()])
         expect(Chunk.toReadonlyArray(atClient)).toEqual([bytes(4, 5)])
         const frame = Chunk.unsafeGet(atServer, 0)
-        // A copy owns exactly its bytes: nothing else is pinned through it.
-        expect(frame.byteOffset).toBe(0)
-        expect(frame.buffer.byteLength).toBe(3)
+        // A copy, not a view into the socket's read chunk: what a kept frame pins is at most one Buffer-pool slab.
+        expect(frame.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize)
         expect(client.direction).toBe("outbound")
         expect(server.direction).toBe("inbound")
         expect(server.remote.port).toBe(client.local.port)

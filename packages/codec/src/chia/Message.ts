@@ -13,7 +13,7 @@ import { type Codec, Cursor } from "../Codec.js"
 import { CodecError, type CodecErrorReason } from "../CodecError.js"
 import { CodecFailure, fail } from "../internal/failure.js"
 import { fromHex, toHex } from "../internal/hex.js"
-import { bytes, uint16, uint8 } from "../Primitives.js"
+import { bytes, uint16, uint32, uint8 } from "../Primitives.js"
 
 /** A decoded envelope. `id` is present on requests that expect a response and on those responses. */
 export interface Message {
@@ -221,7 +221,7 @@ export const encodePayload = <A>(
         throw e instanceof CodecFailure ? e.within("id") : e
       }
     }
-    c.view.setUint32(c.take(4), length)
+    uint32.write(c, length)
     try {
       codec.write(c, value)
     } catch (e) {

@@ -4,8 +4,10 @@
 import * as Command from "@effect/cli/Command"
 import { decode } from "./decode.js"
 import { encode } from "./encode.js"
+import { init } from "./init.js"
+import { rpc } from "./rpc.js"
 
-export const subcommands = [decode, encode] as const
+export const subcommands = [decode, encode, init, rpc] as const
 
 export const peerwire = Command.make("peerwire").pipe(
   Command.withDescription("peerwire: a Chia peer-to-peer protocol stack."),

@@ -29,3 +29,8 @@ export class RpcServerError extends Data.TaggedError("RpcServerError")<{
   readonly message: string
   readonly cause?: unknown
 }> {}
+
+/** A node operation behind an RPC command failed; `message` is one line and is returned to the caller as is. */
+export class NodeControlError extends Data.TaggedError("NodeControlError")<{
+  readonly message: string
+}> {}

@@ -22,12 +22,19 @@ export const closeReason = (reason: string): string => {
   return out
 }
 
-const owned = (buffer: Buffer): Uint8Array =>
-  // `ws` hands out views into larger socket or pool chunks; copy those so a kept frame pins nothing else. A buffer that
-  // is exactly its own ArrayBuffer (a large frame `ws` assembled) is already private to us and is not copied again.
-  buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
-    ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
-    : new Uint8Array(buffer)
+/**
+ * `ws` hands out views into larger socket chunks (up to 64 KiB); a kept frame would pin the whole chunk, so frames are
+ * copied. Small ones go through Node's Buffer pool (one 8 KiB slab shared by many frames, no allocation per frame),
+ * which bounds what a kept frame pins to the pool slab. A buffer that is exactly its own ArrayBuffer (a large frame
+ * `ws` assembled) is already private and is not copied again.
+ */
+const owned = (buffer: Buffer): Uint8Array => {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer, 0, buffer.byteLength)
+  }
+  const copy = Buffer.from(buffer)
+  return new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength)
+}
 
 /** The payload of a binary message as a `Uint8Array` the caller owns. */
 export const ownedPayload = (data: WebSocket.RawData): Uint8Array => {

@@ -9,6 +9,15 @@ import type { TransportError } from "../Transport.js"
 /** Bookkeeping cost of one buffered frame on top of its bytes, so a flood of tiny frames also hits the mark. */
 export const FRAME_OVERHEAD = 64
 
+/**
+ * A Stream keeps the chunk it emitted last until it emits the next one, so a consumer waiting for more frames would keep
+ * the previous ones alive and let them age into the old generation (for large frames: a full GC every few dozen MiB).
+ * After a chunk of at least this many bytes, an empty chunk is emitted before waiting, which releases it.
+ */
+export const RELEASE_AFTER_BYTES = 64 * 1024
+
+const EMPTY: Chunk.Chunk<Uint8Array> = Chunk.empty()
+
 type Pull = Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<TransportError>>
 type Resume = (pull: Pull) => void
 
@@ -16,6 +25,8 @@ export class Inbox {
   private frames: Array<Uint8Array> = []
   private bytes = 0
   private high = false
+  /** The last chunk handed out was large: hand out an empty one before waiting (see `RELEASE_AFTER_BYTES`). */
+  private release = false
   /** `undefined` while open; `None` once ended cleanly; `Some(error)` once failed. */
   private done: Option.Option<TransportError> | undefined = undefined
   private readonly waiters: Array<Resume> = []
@@ -65,6 +76,7 @@ export class Inbox {
   private take(): Pull | undefined {
     if (this.frames.length > 0) {
       const chunk = Chunk.unsafeFromArray(this.frames)
+      this.release = this.bytes >= RELEASE_AFTER_BYTES
       this.frames = []
       this.bytes = 0
       if (this.high) {
@@ -73,7 +85,12 @@ export class Inbox {
       }
       return Effect.succeed(chunk)
     }
-    return this.done === undefined ? undefined : Effect.fail(this.done)
+    if (this.done !== undefined) return Effect.fail(this.done)
+    if (this.release) {
+      this.release = false
+      return Effect.succeed(EMPTY)
+    }
+    return undefined
   }
 
   private finish(done: Option.Option<TransportError>): void {

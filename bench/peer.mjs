@@ -1,0 +1,169 @@
+// Peer benchmark: request/response round trips per second through codec + peer + wss (mutual TLS), with 1 and 64
+// requests in flight, against a raw `ws` echo with the same TLS and bufferutil, measured in the same run. Each server
+// runs in its own child process (this file, forked with --server); both clients run here.
+// Run after `npx tsc -b`:  node bench/peer.mjs [--quick]
+//
+// The peer server is a Chia full node that answers request_block with reject_block; the raw server echoes every frame
+// back unchanged. Rate limits are off on both peer sides (exemptFromRateLimits), as for a localhost peer.
+import { fork } from "node:child_process"
+import https from "node:https"
+import { fileURLToPath } from "node:url"
+import { Effect, Stream } from "effect"
+import WebSocket, { WebSocketServer } from "ws"
+import * as Certificates from "../packages/transport/dist/Certificates.js"
+import * as WebSocketTransport from "../packages/transport/dist/WebSocketTransport.js"
+import { Transport } from "../packages/transport/dist/Transport.js"
+import { encodeMessage } from "../packages/codec/dist/chia/Catalogue.js"
+import { ChiaPeer, NodeType } from "../packages/peer/dist/index.js"
+
+const self = fileURLToPath(import.meta.url)
+const REQUEST = { height: 1, include_transaction_block: false }
+const peerOptions = (tls) => ({
+  networkId: "mainnet",
+  nodeType: NodeType.FULL_NODE,
+  tls,
+  config: { exemptFromRateLimits: true }
+})
+
+// ---- servers (child processes) -------------------------------------------------------------------------------------
+
+const rawServer = (tls) =>
+  new Promise((resolve) => {
+    const server = https.createServer({
+      key: tls.identity.privateKeyPem,
+      cert: tls.identity.certificatePem,
+      ca: tls.verify.caPem,
+      requestCert: true,
+      rejectUnauthorized: true
+    })
+    const wss = new WebSocketServer({ server, path: WebSocketTransport.WEBSOCKET_PATH, maxPayload: 50 * 1024 * 1024 })
+    wss.on("connection", (ws) => ws.on("message", (data) => ws.send(data, { binary: true })))
+    server.listen(0, "127.0.0.1", () => resolve(server.address().port))
+  })
+
+const peerServer = (tls) =>
+  new Promise((resolve) => {
+    const program = Effect.gen(function*() {
+      const transport = yield* Transport
+      const listener = yield* transport.listen({ host: "127.0.0.1", port: 0, tls })
+      resolve(listener.address.port)
+      const serve = (connection) =>
+        Effect.scoped(Effect.flatMap(
+          ChiaPeer.accept(connection, {
+            ...peerOptions(tls),
+            serverPort: listener.address.port,
+            handlers: { request_block: ({ height }) => Effect.succeed({ name: "reject_block", payload: { height } }) }
+          }),
+          (peer) => peer.closed
+        )).pipe(Effect.ignore)
+      yield* Stream.runForEach(listener.connections, (c) => Effect.fork(serve(c)))
+    })
+    Effect.runFork(Effect.scoped(program).pipe(Effect.provide(WebSocketTransport.layer)))
+  })
+
+if (process.argv[2] === "--server") {
+  process.on("message", async (message) => {
+    if (message.type === "start") {
+      const port = await (message.impl === "raw" ? rawServer(message.tls) : peerServer(message.tls))
+      process.send({ port })
+    } else process.exit(0)
+  })
+} else {
+  await main()
+}
+
+// ---- clients -------------------------------------------------------------------------------------------------------
+
+function rawRoundTrips(address, tls, count, inFlight) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${address.port}${WebSocketTransport.WEBSOCKET_PATH}`, {
+      key: tls.identity.privateKeyPem,
+      cert: tls.identity.certificatePem,
+      rejectUnauthorized: false
+    })
+    let sent = 0
+    let received = 0
+    let started = 0
+    // The same bytes the peer client sends: a request_block envelope with an id, encoded per request.
+    const send = () => ws.send(encodeMessage("request_block", REQUEST, sent++ & 0x7fff).right, { binary: true })
+    ws.on("open", () => {
+      started = performance.now()
+      for (let i = 0; i < Math.min(inFlight, count); i++) send()
+    })
+    ws.on("message", () => {
+      received++
+      if (received === count) {
+        const ms = performance.now() - started
+        ws.close()
+        resolve(ms)
+      } else if (sent < count) send()
+    })
+    ws.on("error", reject)
+  })
+}
+
+const peerRoundTrips = (address, tls, count, inFlight) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const peer = yield* ChiaPeer.connect(address, peerOptions(tls))
+    let issued = 0
+    const worker = Effect.whileLoop({
+      while: () => issued < count,
+      body: () => {
+        issued++
+        return peer.request("request_block", REQUEST)
+      },
+      step: () => {}
+    })
+    const started = performance.now()
+    yield* Effect.all(Array.from({ length: inFlight }, () => worker), { concurrency: "unbounded", discard: true })
+    const ms = performance.now() - started
+    yield* peer.close()
+    return ms
+  })).pipe(Effect.provide(WebSocketTransport.layer)))
+
+async function main() {
+  const quick = process.argv.includes("--quick")
+  const repeats = quick ? 1 : 3
+  const tls = await Effect.runPromise(Effect.gen(function*() {
+    const ca = yield* Certificates.generateCa()
+    const [server, client] = yield* Effect.all([
+      Certificates.generateNodeCertificate(ca),
+      Certificates.generateNodeCertificate(ca)
+    ])
+    const verify = { _tag: "RequireCa", caPem: [ca.certificatePem] }
+    return { server: { identity: server, verify }, client: { identity: client, verify } }
+  }))
+  const start = (impl) =>
+    new Promise((resolve) => {
+      const child = fork(self, ["--server"], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+      child.once("message", ({ port }) => resolve({ child, address: { host: "127.0.0.1", port } }))
+      child.send({ type: "start", impl, tls: tls.server })
+    })
+  const servers = { peer: await start("peer"), raw: await start("raw") }
+  const run = { peer: peerRoundTrips, raw: rawRoundTrips }
+  const cases = [
+    { name: "1 in flight", inFlight: 1, count: quick ? 3_000 : 20_000 },
+    { name: "64 in flight", inFlight: 64, count: quick ? 20_000 : 200_000 }
+  ]
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const fmt = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d })
+  console.log(`peer bench: request_block → reject_block over wss + mutual TLS, ${repeats} run(s) per case (median)`)
+  console.log(`${"case".padEnd(16)}${"peer rt/s".padEnd(14)}${"raw ws rt/s".padEnd(14)}peer/raw  goal`)
+  try {
+    for (const c of cases) {
+      const ms = { peer: [], raw: [] }
+      for (const impl of ["peer", "raw"]) await run[impl](servers[impl].address, tls.client, Math.ceil(c.count / 5), c.inFlight)
+      for (let r = 0; r < repeats; r++) {
+        for (const impl of ["peer", "raw"]) ms[impl].push(await run[impl](servers[impl].address, tls.client, c.count, c.inFlight))
+      }
+      const rate = (impl) => c.count / (median(ms[impl]) / 1000)
+      const ratio = rate("peer") / rate("raw")
+      console.log(
+        `${c.name.padEnd(16)}${fmt(rate("peer")).padEnd(14)}${fmt(rate("raw")).padEnd(14)}${fmt(ratio, 2).padEnd(10)}` +
+          `${ratio >= 0.7 ? "ok" : "BELOW"} (≥0.7)`
+      )
+    }
+  } finally {
+    for (const { child } of Object.values(servers)) child.send({ type: "stop" })
+  }
+}
