@@ -18,8 +18,8 @@ import * as Catalogue from "../packages/codec/dist/chia/Catalogue.js"
 import * as Message from "../packages/codec/dist/chia/Message.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
-const ROUND_MS = Number(process.env.ROUND_MS ?? 120)
-const WARMUP_MS = Number(process.env.WARMUP_MS ?? 400)
+const ROUND_MS = Number(process.env.ROUND_MS ?? 100)
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 300)
 // CPU time of this process by default: on a shared machine wall time mostly measures the neighbours. BENCH_CLOCK=wall
 // for wall-clock time. (CPU time includes V8's GC helper threads, which is a real cost of decoding.)
 const CLOCK = process.env.BENCH_CLOCK === "wall" ? "wall" : "cpu"
@@ -40,30 +40,27 @@ const keep = (v) => {
 }
 
 /**
- * Median seconds per call of each op of a group. Rounds interleave the ops (A B C A B C …), so that on a shared machine
- * the baseline and the ops it is compared with see the same load.
+ * Median seconds per call of each op of a group, measured one op after the other: warm-up (which also sets how many
+ * calls make a round), then ROUNDS rounds. Ops are not interleaved: with large allocations an op would then mostly pay
+ * for the garbage of the op before it.
  */
-const measureGroup = (fns) => {
-  const perRound = fns.map((fn) => {
-    const t0 = performance.now()
+const measureGroup = (fns) =>
+  fns.map((fn) => {
+    let t0 = performance.now()
     let calls = 0
-    // Warm-up is wall-clock bounded; it also calibrates how many calls make one round.
-    while (performance.now() - t0 < WARMUP_MS / fns.length) {
+    while (performance.now() - t0 < WARMUP_MS) {
       keep(fn())
       calls++
     }
-    return Math.max(1, Math.ceil((calls * ROUND_MS * fns.length) / WARMUP_MS))
+    const perRound = Math.max(1, Math.ceil((calls * ROUND_MS) / WARMUP_MS))
+    const times = []
+    for (let r = 0; r < ROUNDS; r++) {
+      t0 = now()
+      for (let i = 0; i < perRound; i++) keep(fn())
+      times.push((now() - t0) / 1000 / perRound)
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]
   })
-  const times = fns.map(() => [])
-  for (let r = 0; r < ROUNDS; r++) {
-    fns.forEach((fn, k) => {
-      const t0 = now()
-      for (let i = 0; i < perRound[k]; i++) keep(fn())
-      times[k].push((now() - t0) / 1000 / perRound[k])
-    })
-  }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)])
-}
 
 const rows = []
 const fmt = (n, digits = 1) =>
@@ -186,7 +183,7 @@ const copyAll = (list) => () => {
 console.log(
   `peerwire codec bench — node ${process.version}, ${vectors.length} vectors (${vectorBytes} B), ` +
     `RespondBlock ${(bigBytes.length / 1e6).toFixed(2)} MB (generator ${(generator.length / 1e6).toFixed(2)} MB), ` +
-    `${ROUNDS} interleaved rounds × ~${ROUND_MS} ms, median, ${CLOCK} time`
+    `${ROUNDS} rounds × ~${ROUND_MS} ms per op, median, ${CLOCK} time`
 )
 const started = performance.now()
 
@@ -211,7 +208,8 @@ const forEachVector = (f) => () => {
 const schemaDecoders = vectors.map((v) => Schema.decodeSync(Streamable.schema(v.codec)))
 const schemaEncoders = vectors.map((v) => Schema.encodeSync(Streamable.schema(v.codec)))
 const schemaValues = vectors.map((v, i) => schemaDecoders[i](v.bytes))
-const perMsgNs = (a, b) => (seconds) => `${signed(((seconds[a] - seconds[b]) / vectors.length) * 1e9)} ns/msg vs ${b === 1 ? "decode" : "encode"}`
+const perMsgNs = (a, b) => (seconds) =>
+  `${signed(((seconds[a] - seconds[b]) / vectors.length) * 1e9)} ns/msg vs ${b === 1 ? "decode" : "encode"}`
 group("116 vectors", vectorBytes, vectors.length, [
   ["copy (baseline)", copyAll(vectors.map((v) => v.bytes))],
   ["decode", forEachVector((i) => Codec.decodeUnsafe(vectors[i].codec, vectors[i].bytes))],
@@ -260,4 +258,5 @@ group("Message 1MB+", bigFrame.length, 1, [
 ])
 
 printTable()
-console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s; × copy = throughput ÷ the copy baseline's; sink ${sink & 1})`)
+const elapsed = ((performance.now() - started) / 1000).toFixed(1)
+console.log(`(${elapsed} s; × copy = throughput ÷ the copy baseline's; sink ${sink & 1})`)

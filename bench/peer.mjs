@@ -4,7 +4,8 @@
 // Run after `npx tsc -b`:  node bench/peer.mjs [--quick]
 //
 // The peer server is a Chia full node that answers request_block with reject_block; the raw server echoes every frame
-// back unchanged. Rate limits are off on both peer sides (exemptFromRateLimits), as for a localhost peer.
+// back unchanged. Rate limits are off on both peer sides (exemptFromRateLimits), as for a localhost peer. A third
+// column runs the same echo through WebSocketTransport alone, so peer/transport isolates what this package adds.
 import { fork } from "node:child_process"
 import https from "node:https"
 import { fileURLToPath } from "node:url"
@@ -61,16 +62,6 @@ const peerServer = (tls) =>
     Effect.runFork(Effect.scoped(program).pipe(Effect.provide(WebSocketTransport.layer)))
   })
 
-if (process.argv[2] === "--server") {
-  process.on("message", async (message) => {
-    if (message.type === "start") {
-      const port = await (message.impl === "raw" ? rawServer(message.tls) : peerServer(message.tls))
-      process.send({ port })
-    } else process.exit(0)
-  })
-} else {
-  await main()
-}
 
 // ---- clients -------------------------------------------------------------------------------------------------------
 
@@ -121,6 +112,23 @@ const peerRoundTrips = (address, tls, count, inFlight) =>
     return ms
   })).pipe(Effect.provide(WebSocketTransport.layer)))
 
+const transportRoundTrips = (address, tls, count, inFlight) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const transport = yield* Transport
+    const connection = yield* transport.dial(address, { tls })
+    let sent = 0
+    let received = 0
+    const send = () => connection.send(encodeMessage("request_block", REQUEST, sent++ & 0x7fff).right)
+    const started = performance.now()
+    while (sent < Math.min(inFlight, count)) yield* send()
+    yield* Stream.runForEachWhile(connection.frames, () => {
+      received++
+      if (received === count) return Effect.succeed(false)
+      return sent < count ? Effect.as(send(), true) : Effect.succeed(true)
+    })
+    return performance.now() - started
+  })).pipe(Effect.provide(WebSocketTransport.layer)))
+
 async function main() {
   const quick = process.argv.includes("--quick")
   const repeats = quick ? 1 : 3
@@ -139,8 +147,9 @@ async function main() {
       child.once("message", ({ port }) => resolve({ child, address: { host: "127.0.0.1", port } }))
       child.send({ type: "start", impl, tls: tls.server })
     })
-  const servers = { peer: await start("peer"), raw: await start("raw") }
-  const run = { peer: peerRoundTrips, raw: rawRoundTrips }
+  const running = { peer: await start("peer"), transport: await start("transport"), raw: await start("raw") }
+  const run = { peer: peerRoundTrips, transport: transportRoundTrips, raw: rawRoundTrips }
+  const impls = ["peer", "transport", "raw"]
   const cases = [
     { name: "1 in flight", inFlight: 1, count: quick ? 3_000 : 20_000 },
     { name: "64 in flight", inFlight: 64, count: quick ? 20_000 : 200_000 }
@@ -148,22 +157,54 @@ async function main() {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   const fmt = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d })
   console.log(`peer bench: request_block → reject_block over wss + mutual TLS, ${repeats} run(s) per case (median)`)
-  console.log(`${"case".padEnd(16)}${"peer rt/s".padEnd(14)}${"raw ws rt/s".padEnd(14)}peer/raw  goal`)
+  console.log(
+    `${"case".padEnd(16)}${"peer rt/s".padEnd(12)}${"transport".padEnd(12)}${"raw ws".padEnd(12)}` +
+      `${"peer/transport".padEnd(16)}${"transport/raw".padEnd(15)}peer/raw  goal`
+  )
   try {
     for (const c of cases) {
-      const ms = { peer: [], raw: [] }
-      for (const impl of ["peer", "raw"]) await run[impl](servers[impl].address, tls.client, Math.ceil(c.count / 5), c.inFlight)
+      const ms = { peer: [], transport: [], raw: [] }
+      for (const impl of impls) await run[impl](running[impl].address, tls.client, Math.ceil(c.count / 5), c.inFlight)
       for (let r = 0; r < repeats; r++) {
-        for (const impl of ["peer", "raw"]) ms[impl].push(await run[impl](servers[impl].address, tls.client, c.count, c.inFlight))
+        for (const impl of impls) ms[impl].push(await run[impl](running[impl].address, tls.client, c.count, c.inFlight))
       }
       const rate = (impl) => c.count / (median(ms[impl]) / 1000)
       const ratio = rate("peer") / rate("raw")
       console.log(
-        `${c.name.padEnd(16)}${fmt(rate("peer")).padEnd(14)}${fmt(rate("raw")).padEnd(14)}${fmt(ratio, 2).padEnd(10)}` +
+        `${c.name.padEnd(16)}${fmt(rate("peer")).padEnd(12)}${fmt(rate("transport")).padEnd(12)}` +
+          `${fmt(rate("raw")).padEnd(12)}${fmt(rate("peer") / rate("transport"), 2).padEnd(16)}` +
+          `${fmt(rate("transport") / rate("raw"), 2).padEnd(15)}${fmt(ratio, 2).padEnd(10)}` +
           `${ratio >= 0.7 ? "ok" : "BELOW"} (≥0.7)`
       )
     }
   } finally {
-    for (const { child } of Object.values(servers)) child.send({ type: "stop" })
+    for (const { child } of Object.values(running)) child.send({ type: "stop" })
   }
+}
+
+const transportServer = (tls) =>
+  new Promise((resolve) => {
+    const program = Effect.gen(function*() {
+      const transport = yield* Transport
+      const listener = yield* transport.listen({ host: "127.0.0.1", port: 0, tls })
+      resolve(listener.address.port)
+      const echo = (c) => Stream.runForEach(c.frames, (frame) => c.send(frame)).pipe(Effect.ignore)
+      yield* Stream.runForEach(listener.connections, (c) => Effect.fork(echo(c)))
+    })
+    Effect.runFork(Effect.scoped(program).pipe(Effect.provide(WebSocketTransport.layer)))
+  })
+
+const servers = { raw: rawServer, peer: peerServer, transport: transportServer }
+
+if (process.argv[2] === "--server") {
+  // Dies with the parent, whatever happens to it.
+  process.on("disconnect", () => process.exit(0))
+  process.on("message", async (message) => {
+    if (message.type === "start") {
+      const port = await servers[message.impl](message.tls)
+      process.send({ port })
+    } else process.exit(0)
+  })
+} else {
+  await main()
 }

@@ -22,9 +22,10 @@ const handler = () => {
   }
 }
 
-const startOurs = async (tls) => {
+/** `reader: false` accepts connections without reading them (the transport's own cost, no consumer fiber). */
+const startOurs = async (tls, reader) => {
   const scope = Effect.runSync(Scope.make())
-  const transport = WebSocketTransport.make(process.env.BENCH_INBOUND_HWM ? { inboundHighWaterMark: Number(process.env.BENCH_INBOUND_HWM) } : undefined)
+  const transport = WebSocketTransport.make()
   const serveConnection = (connection) => {
     const onFrame = handler()
     return Stream.runForEach(connection.frames, (frame) => {
@@ -38,7 +39,7 @@ const startOurs = async (tls) => {
     yield* Effect.forkIn(
       Stream.runForEach(listener.connections, (connection) => {
         connections++
-        return FiberSet.run(fibers, serveConnection(connection))
+        return reader ? FiberSet.run(fibers, serveConnection(connection)) : Effect.void
       }),
       scope
     )
@@ -71,8 +72,8 @@ const startRaw = async (tls) => {
 
 let running
 serve({
-  start: async ({ tls }) => {
-    running = impl === "ours" ? await startOurs(tls) : await startRaw(tls)
+  start: async ({ tls, reader = true }) => {
+    running = impl === "ours" ? await startOurs(tls, reader) : await startRaw(tls)
     return { port: running.port }
   },
   memory: async () => ({ ...memory(), connections }),

@@ -22,6 +22,7 @@ import { honestHandlers, makeIdentity, type OurIdentity, type OurNode, startOurN
 import { makeFrameLog, recording } from "./support/recording.js"
 import { freePort, type Reference, startReference, troubleAbout } from "./support/reference.js"
 import { makeRuntime } from "./support/runtime.js"
+import { type TcpCounters, tcpCounters } from "./support/tcp.js"
 import { type SourceProxy, startSourceProxy } from "./support/sourceProxy.js"
 
 /** Our heartbeat for this run: a WS ping every 3 s, dropped without a pong within 2 s (default 60 s / 30 s). */
@@ -43,6 +44,8 @@ let node: OurNode
 let ourPort: number
 let referenceNodeId: string
 let dialer: ChiaPeer.ChiaPeer
+/** Kernel counters of the reference's link to our listener when its silence started, and the frames seen by then. */
+let silenceStart: { counters: TcpCounters; frames: number }
 
 const connectionsOf = async (): Promise<ReadonlyArray<Record<string, unknown>>> => {
   const reply = await ref.rpc("get_connections")
@@ -115,6 +118,9 @@ describe("scenario 2 (first, it starts with the reference): the reference dials 
       (await connectionsOf()).find((c) => hexOf(c.node_id) === listenerId.nodeIdHex)
     )
     expect(theirs).toMatchObject({ peer_host: "127.0.0.2", peer_server_port: ourPort, type: NodeType.FULL_NODE })
+    // The reference dials 127.0.0.2 from the kernel's default source, 127.0.0.1.
+    const record = node.inbound.find((r) => r.handshake !== undefined)!
+    expect(record.remote.host).toBe("127.0.0.1")
   })
 })
 
@@ -174,14 +180,28 @@ describe("both links over time", () => {
   it(`the reference keeps its outbound link to us through ${HOLD_SILENT_S} s of silence (its own 60 s heartbeat answered)`, async () => {
     const record = node.inbound.find((r) => r.handshake !== undefined)!
     const lastFrameAt = () => listenCapture.startedAt + Math.max(0, ...listenCapture.frames.map((f) => f.t))
+    // It relays new peers' addresses on this link (e.g. our dialer's), so the silence starts at its last frame; a
+    // frame during the hold restarts it with fresh kernel counters.
+    const snapshot = async () => {
+      const sinceLast = Date.now() - lastFrameAt()
+      expect(sinceLast, "the snapshot must come before its first heartbeat ping").toBeLessThan((REFERENCE_HEARTBEAT_S - 15) * 1000)
+      silenceStart = { counters: await tcpCounters({ host: "127.0.0.2", port: ourPort }, "127.0.0.1"), frames: listenCapture.frames.length }
+    }
+    await snapshot()
     // Wait until HOLD_SILENT_S have passed since the last frame on that link: aiohttp pings after 60 s without data,
     // and would have dropped the link 30 s later without our pong.
-    await waitFor(`${HOLD_SILENT_S} s of silence on the reference's link`, (HOLD_SILENT_S + 30) * 1000, () => {
+    await waitFor(`${HOLD_SILENT_S} s of silence on the reference's link`, (2 * HOLD_SILENT_S) * 1000, async () => {
+      if (listenCapture.frames.length !== silenceStart.frames) await snapshot()
       const silentMs = Date.now() - lastFrameAt()
       return silentMs >= HOLD_SILENT_S * 1000 || record.closed !== undefined ? true : undefined
     }, 1000)
     expect(record.closed).toBeUndefined()
     expect(await runtime.run(record.peer!.isClosed)).toBe(false)
+    // Below the frames: no message crossed the link, yet bytes did both ways — its WS ping(s) and our pong(s).
+    expect(listenCapture.frames.length).toBe(silenceStart.frames)
+    const now = await tcpCounters({ host: "127.0.0.2", port: ourPort }, "127.0.0.1")
+    expect(now.received).toBeGreaterThan(silenceStart.counters.received)
+    expect(now.sent).toBeGreaterThan(silenceStart.counters.sent)
     const theirs = (await connectionsOf()).find((c) => hexOf(c.node_id) === listenerId.nodeIdHex)
     expect(theirs).toBeDefined()
     // Our dialer, pinging every 3 s all along, is still up as well.

@@ -246,7 +246,8 @@ export const logRecords = (text: string): ReadonlyArray<string> => {
 }
 
 /** Words the reference uses when something went wrong with a peer (besides the WARNING/ERROR levels). */
-const TROUBLE = /\b(WARNING|ERROR|CRITICAL)\b|Banning|banned|Traceback|Exception|Invalid|invalid|error|Error|ProtocolError|rate limit|Rate limit/
+// ("rate limited", not "rate limit": "Activating rate limits v3 with peer …" is a normal INFO line.)
+const TROUBLE = /\b(WARNING|ERROR|CRITICAL)\b|Banning|banned|Traceback|Exception|Invalid|invalid|error|Error|rate limited/
 
 /** Records about trouble that mention any of `needles` (our address, our node id). */
 export const troubleAbout = (text: string, needles: ReadonlyArray<string>): ReadonlyArray<string> =>

@@ -60,8 +60,10 @@ const compileStruct = (
   const args = codecs.map((_, i) => `f${i}`)
   const reads = keys.map((_, i) => `    const v${i} = f${i}.read(c); i = ${i + 1}`).join("\n")
   // `__proto__` as a literal key would set the prototype; assign such objects property by property.
+  const define = (k: string, i: number) =>
+    `Object.defineProperty(o, ${q(k)}, { value: v${i}, enumerable: true, writable: true, configurable: true })`
   const literal = keys.includes("__proto__")
-    ? `(() => { const o = {}; ${keys.map((k, i) => `Object.defineProperty(o, ${q(k)}, { value: v${i}, enumerable: true, writable: true, configurable: true })`).join("; ")}; return o })()`
+    ? `(() => { const o = {}; ${keys.map(define).join("; ")}; return o })()`
     : `{ ${keys.map((k, i) => `${q(k)}: v${i}`).join(", ")} }`
   const writes = keys.map((k, i) => `    f${i}.write(c, value[${q(k)}]); i = ${i + 1}`).join("\n")
   const variable = keys.flatMap((k, i) => (codecs[i]!.fixedSize === undefined ? [`f${i}.sizeOf(value[${q(k)}])`] : []))

@@ -63,7 +63,8 @@ const store32 = (b: Uint8Array, at: number, x: number): void => {
   b[at + 2] = x >>> 8
   b[at + 3] = x
 }
-const load32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
+const load32 = (b: Uint8Array, at: number): number =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
 
 export const uint8 = smallInt("uint8", 1, 0, 0xff, (c) => c.bytes[c.take(1)]!, store8)
 export const uint16 = smallInt(
@@ -284,7 +285,18 @@ export const str: Codec<string> = {
   write(c, value) {
     if (typeof value !== "string" || !value.isWellFormed()) fail("InvalidUtf8", c.offset, "string is not well-formed UTF-16")
     const start = c.offset + 4
-    const written = utf8Encoder.encodeInto(value, c.bytes.subarray(start, c.end)).written
+    const bytes = c.bytes
+    // ASCII prefix byte by byte: `subarray` for `encodeInto` would force a small output array out of the V8 heap,
+    // which costs more than encoding a short host name or version string.
+    let i = 0
+    if (start + value.length <= c.end) {
+      for (; i < value.length; i++) {
+        const code = value.charCodeAt(i)
+        if (code > 0x7f) break
+        bytes[start + i] = code
+      }
+    }
+    const written = i === value.length ? i : i + utf8Encoder.encodeInto(value.slice(i), bytes.subarray(start + i, c.end)).written
     writeLength(c, written)
     c.take(written)
   },

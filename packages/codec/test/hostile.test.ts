@@ -50,7 +50,8 @@ const decodeTyped = (codec: AnyCodec, bytes: Uint8Array): Either.Either<unknown,
   try {
     result = decode(codec, bytes)
   } catch (e) {
-    throw new Error(`${codec.name} threw on ${bytes.length} byte(s) ${Buffer.from(bytes.subarray(0, 48)).toString("hex")}: ${String(e)}`)
+    const head = Buffer.from(bytes.subarray(0, 48)).toString("hex")
+    throw new Error(`${codec.name} threw on ${bytes.length} byte(s) ${head}…: ${String(e)}`)
   }
   if (Either.isLeft(result)) expect(result.left).toBeInstanceOf(CodecError)
   return result

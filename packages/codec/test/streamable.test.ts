@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { Codec, Combinators as C, Primitives as P } from "@peerwire/codec"
+import { readFileSync } from "node:fs"
+import { classes } from "../src/chia/Catalogue.js"
 import * as Streamable from "../src/Streamable.js"
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ""), "hex"))
@@ -76,5 +78,35 @@ describe("Streamable.hash", () => {
     expect(Either.isLeft(refused) && refused.left).toMatchObject({ reason: "InvalidValue", path: "Holder.pos[1]" })
     const top = Streamable.referenceHash(FakePoS, v2)
     expect(Either.isLeft(top) && top.left).toMatchObject({ path: "ProofOfSpace" })
+  })
+})
+
+describe("Streamable.referenceHash on catalogue classes", () => {
+  // Vector #17 is RespondBlock (fixtures from chia-blockchain, see ./fixtures/chia/README.md); its block's proof of space
+  // is version 1 (prefix 0x02), like 15 of the PoS in the vectors.
+  const file = readFileSync(new URL("./fixtures/chia/protocol_messages_bytes-v1.0", import.meta.url))
+  const record = (wanted: number): Uint8Array => {
+    for (let at = 0, i = 0; at < file.length; i++) {
+      const length = file.readUInt32BE(at)
+      if (i === wanted) return new Uint8Array(file.subarray(at + 4, at + 4 + length))
+      at += 4 + length
+    }
+    throw new Error(`no record ${wanted}`)
+  }
+
+  it("refuses a block with a v2 proof of space, naming its path", () => {
+    const block = Codec.decodeUnsafe(classes.RespondBlock, record(17))
+    const result = Streamable.referenceHash(classes.RespondBlock, block)
+    expect(Either.isLeft(result) && result.left).toMatchObject({
+      reason: "InvalidValue",
+      path: "RespondBlock.block.reward_chain_block.proof_of_space"
+    })
+    // sha256 of the bytes is still available, as `hash`.
+    expect(Either.getOrThrow(Streamable.hash(classes.RespondBlock, block))).toEqual(Streamable.sha256(record(17)))
+  })
+
+  it("hashes values without one as sha256 of their bytes", () => {
+    const request = Codec.decodeUnsafe(classes.RequestBlock, record(12))
+    expect(Either.getOrThrow(Streamable.referenceHash(classes.RequestBlock, request))).toEqual(Streamable.sha256(record(12)))
   })
 })

@@ -135,15 +135,20 @@ const directoryError = (path: string, cause: unknown) =>
     cause
   })
 
+const certificateError = (path: string, error: Certificates.CertificateError) =>
+  new DataDirError({ reason: "Certificate", path, message: error.message, cause: error })
+
 /**
- * Creates what is missing in the data directory at `dir`: directories, the private CA, the public full-node pair (signed by
- * the Chia CA), the private full-node and daemon pairs (signed by the private CA) and `config.yaml`. Existing files are
- * kept (and existing certificates checked against their CA); running it twice does nothing the second time.
+ * Creates what is missing in the data directory at `dir`: directories, the private CA, the public full-node pair
+ * (signed by the Chia CA), the private full-node and daemon pairs (signed by the private CA) and `config.yaml`.
+ * Existing files are kept (and existing certificates checked against their CA); a second run does nothing.
  */
 export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<EnsureReport, DataDirError> =>
   Effect.gen(function* () {
     const network = yield* checkNetworkName(options.network ?? DEFAULT_NETWORK)
     const p = paths(dir)
+    const configError = (message: string, cause: unknown) =>
+      new DataDirError({ reason: "Config", path: p.configFile, message, cause })
     const created: Array<string> = []
     const kept: Array<string> = []
 
@@ -171,13 +176,14 @@ export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<
     record(p.privateCaCertificate, p.privateCaKey, privateCa.created)
 
     const chiaCa = yield* Certificates.chiaCa.pipe(
-      Effect.mapError((e) => new DataDirError({ reason: "Certificate", path: Certificates.CHIA_CA_CERTIFICATE_PATH, message: e.message, cause: e }))
+      Effect.mapError((e) => certificateError(Certificates.CHIA_CA_CERTIFICATE_PATH, e))
     )
     let publicCertificatePem = ""
+    const privateIssuer = { ca: privateCa.identity, name: `private CA ${p.privateCaCertificate}` }
     const nodePairs = [
       [p.publicFullNodeCertificate, p.publicFullNodeKey, { ca: chiaCa, name: "public Chia CA" }],
-      [p.privateFullNodeCertificate, p.privateFullNodeKey, { ca: privateCa.identity, name: `private CA ${p.privateCaCertificate}` }],
-      [p.privateDaemonCertificate, p.privateDaemonKey, { ca: privateCa.identity, name: `private CA ${p.privateCaCertificate}` }]
+      [p.privateFullNodeCertificate, p.privateFullNodeKey, privateIssuer],
+      [p.privateDaemonCertificate, p.privateDaemonKey, privateIssuer]
     ] as const
     for (const [certificate, privateKey, issuer] of nodePairs) {
       const outcome = yield* ensurePair(
@@ -190,28 +196,23 @@ export const ensure = (dir: string, options: EnsureOptions = {}): Effect.Effect<
     }
     const nodeId = yield* Certificates.certificateDer(publicCertificatePem).pipe(
       Effect.map(Certificates.nodeIdHex),
-      Effect.mapError((e) => new DataDirError({ reason: "Certificate", path: p.publicFullNodeCertificate, message: e.message, cause: e }))
+      Effect.mapError((e) => certificateError(p.publicFullNodeCertificate, e))
     )
 
     const configState = yield* pathState(p.configFile).pipe(
-      Effect.mapError((cause) =>
-        new DataDirError({ reason: "Config", path: p.configFile, message: `cannot check ${p.configFile}: ${describeFsError(cause)}`, cause })
-      )
+      Effect.mapError((cause) => configError(`cannot check ${p.configFile}: ${describeFsError(cause)}`, cause))
     )
     if (configState === "missing") {
       const text = renderDefault({ network, port: DEFAULT_PORTS[network] ?? DEFAULT_PORTS[DEFAULT_NETWORK]! })
       yield* Effect.tryPromise({
         try: () => writeFileAtomic(p.configFile, text, 0o644),
-        catch: (cause) =>
-          new DataDirError({ reason: "Config", path: p.configFile, message: `cannot write ${p.configFile}: ${describeFsError(cause)}`, cause })
+        catch: (cause) => configError(`cannot write ${p.configFile}: ${describeFsError(cause)}`, cause)
       })
       created.push(p.configFile)
     } else if (configState === "file") {
       kept.push(p.configFile)
     } else {
-      return yield* Effect.fail(
-        new DataDirError({ reason: "Config", path: p.configFile, message: `${p.configFile} exists but is not a regular file` })
-      )
+      return yield* Effect.fail(configError(`${p.configFile} exists but is not a regular file`, undefined))
     }
     return { paths: p, created, kept, nodeId }
   })

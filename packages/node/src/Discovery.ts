@@ -86,6 +86,11 @@ export interface DiscoveryOptions {
   readonly recentTryWindow?: Duration.DurationInput | undefined
   /** Run the outbound loop (default true); false only gossips (answers, learns, relays). */
   readonly dial?: boolean | undefined
+  /**
+   * Ask outbound full nodes for peers again at this interval (a crawler's need). Default undefined: only on connect,
+   * like the reference full node.
+   */
+  readonly requestPeersInterval?: Duration.DurationInput | undefined
 }
 
 export interface DiscoverySettings {
@@ -100,6 +105,7 @@ export interface DiscoverySettings {
   readonly maxConcurrentDials: number
   readonly recentTryWindow: Duration.DurationInput
   readonly dial: boolean
+  readonly requestPeersInterval: Duration.DurationInput | undefined
 }
 
 export const settingsOf = (options: DiscoveryOptions = {}): DiscoverySettings => ({
@@ -113,7 +119,8 @@ export const settingsOf = (options: DiscoveryOptions = {}): DiscoverySettings =>
   groupRule: options.groupRule ?? true,
   maxConcurrentDials: options.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS,
   recentTryWindow: options.recentTryWindow ?? DEFAULT_RECENT_TRY_WINDOW,
-  dial: options.dial ?? true
+  dial: options.dial ?? true,
+  requestPeersInterval: options.requestPeersInterval
 })
 
 /**

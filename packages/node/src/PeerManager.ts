@@ -139,6 +139,8 @@ export interface PeerManagerOptions {
   /** Peers to connect to at start and keep connected. */
   readonly peers?: ReadonlyArray<Address> | undefined
   readonly connectTimeout?: Duration.DurationInput | undefined
+  /** Largest frame accepted; default the transport's (50 MiB, the reference's `max_message_size`). */
+  readonly maxFrameSize?: number | undefined
   /** Handshake deadlines; default the peer layer's (30 s listener, 120 s dialer). */
   readonly handshakeTimeout?: Duration.DurationInput | undefined
   readonly reconnectBase?: Duration.DurationInput | undefined
@@ -164,6 +166,7 @@ export interface PeerManagerSettings {
   readonly maxInboundConnections: number
   readonly peers: ReadonlyArray<Address>
   readonly connectTimeout: Duration.DurationInput
+  readonly maxFrameSize: number | undefined
   readonly handshakeTimeout: Duration.DurationInput | undefined
   readonly reconnectBase: Duration.DurationInput
   readonly reconnectMax: Duration.DurationInput
@@ -186,6 +189,7 @@ export const settingsOf = (options: PeerManagerOptions = {}): PeerManagerSetting
   maxInboundConnections: options.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS,
   peers: options.peers ?? [],
   connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+  maxFrameSize: options.maxFrameSize,
   handshakeTimeout: options.handshakeTimeout,
   reconnectBase: options.reconnectBase ?? DEFAULT_RECONNECT_BASE,
   reconnectMax: options.reconnectMax ?? DEFAULT_RECONNECT_MAX,

@@ -159,6 +159,8 @@ export const layer = (
   options: Omit<ServeOptions, "handlers"> & { readonly extraHandlers?: RpcHandlers | undefined }
 ): Layer.Layer<never, RpcServerError, NodeControl> => Layer.scopedDiscard(serveNode(options))
 
+const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
 /** The server TLS from a data directory: the private full-node pair, clients checked against the private CA. */
 export const tlsFromDataDir = (dir: string | DataDirPaths): Effect.Effect<RpcTls, RpcServerError> =>
   Effect.gen(function* () {
@@ -171,7 +173,7 @@ export const tlsFromDataDir = (dir: string | DataDirPaths): Effect.Effect<RpcTls
     const caPem = yield* Effect.tryPromise({
       try: () => readFile(p.privateCaCertificate, "utf8"),
       catch: (cause) =>
-        tlsError(`cannot read ${p.privateCaCertificate}: ${cause instanceof Error ? cause.message : String(cause)}`, cause)
+        tlsError(`cannot read ${p.privateCaCertificate}: ${describeCause(cause)}`, cause)
     })
     return { identity, caPem: [caPem] }
   })

@@ -48,8 +48,11 @@ export interface RpcClientOptions {
 }
 
 // A server bound to a wildcard address is reached on loopback.
-const connectHost = (host: string): string =>
-  host === "" || host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "::1" : host.replace(/^\[|\]$/g, "")
+const connectHost = (host: string): string => {
+  if (host === "" || host === "0.0.0.0") return "127.0.0.1"
+  if (host === "::" || host === "[::]") return "::1"
+  return host.replace(/^\[|\]$/g, "")
+}
 
 const describeAddress = (options: RpcClientOptions): string => {
   const host = connectHost(options.host)
@@ -98,17 +101,20 @@ export const call = (
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        new RpcClientError({ reason: "Timeout", message: `no answer from ${address} within ${Duration.format(timeout)}` })
+        new RpcClientError({
+          reason: "Timeout",
+          message: `no answer from ${address} within ${Duration.format(timeout)}`
+        })
     }),
     Effect.flatMap(({ status, text }) => {
       const parsed = parseObject(text)
       if (Either.isRight(parsed) && text.trim() !== "") return Effect.succeed(parsed.right)
       const snippet = text.slice(0, 200).replace(/\s+/g, " ")
+      const problem = Either.isLeft(parsed) ? parsed.left : "empty body"
       return Effect.fail(
         new RpcClientError({
           reason: "BadResponse",
-          message: `bad answer from ${address} (HTTP ${status}): ${Either.isLeft(parsed) ? parsed.left : "empty body"}` +
-            (snippet !== "" ? `: ${snippet}` : "")
+          message: `bad answer from ${address} (HTTP ${status}): ${problem}` + (snippet !== "" ? `: ${snippet}` : "")
         })
       )
     })

@@ -1,4 +1,4 @@
-/** `peerwire init` through the root command (argument parsing included), in process; output captured from the console. */
+/** `peerwire init` through the root command (argument parsing included), in process; console output captured. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "@effect/vitest"
 import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
@@ -67,7 +67,7 @@ describe("peerwire init", () => {
       expect(certificateFiles(p).map((f) => readFileSync(f, "utf8"))).toEqual(certificates)
     }))
 
-  it.effect("keeps existing certificates when it recreates a missing config.yaml, and warns on a network mismatch", () =>
+  it.effect("keeps the certificates when it recreates a missing config.yaml; warns on a network mismatch", () =>
     Effect.gen(function* () {
       const dir = freshDir()
       const p = DataDir.paths(dir)
@@ -106,7 +106,8 @@ describe("peerwire init", () => {
         }))
       )
       expect(out[0]).toBe(`data directory ${dir}`)
-      expect(readFileSync(DataDir.paths(dir).configFile, "utf8")).toBe(Config.renderDefault({ network: "mainnet", port: 8444 }))
+      const config = readFileSync(DataDir.paths(dir).configFile, "utf8")
+      expect(config).toBe(Config.renderDefault({ network: "mainnet", port: 8444 }))
     }))
 
   it.effect("rejects an unusable network name", () =>

@@ -95,8 +95,8 @@ describe("DataDir.ensure", () => {
       yield* Certificates.verifyChain(readFileSync(p.privateFullNodeCertificate, "utf8"), [privateCa])
       yield* Certificates.verifyChain(readFileSync(p.privateDaemonCertificate, "utf8"), [privateCa])
       expect((yield* Effect.flip(Certificates.verifyChain(publicPem, [privateCa]))).reason).toBe("Verify")
-      const wrongCa = Certificates.verifyChain(readFileSync(p.privateDaemonCertificate, "utf8"), [chiaCa.certificatePem])
-      expect((yield* Effect.flip(wrongCa)).reason).toBe("Verify")
+      const daemonPem = readFileSync(p.privateDaemonCertificate, "utf8")
+      expect((yield* Effect.flip(Certificates.verifyChain(daemonPem, [chiaCa.certificatePem]))).reason).toBe("Verify")
       expect(base.nodeId).toBe(Certificates.nodeIdHex(yield* Certificates.certificateDer(publicPem)))
     }))
 
@@ -158,9 +158,7 @@ describe("DataDir.ensure", () => {
       writeFileSync(p.privateFullNodeKey, foreign.privateKeyPem)
       const error = yield* Effect.flip(DataDir.ensure(p.root))
       expect(error.reason).toBe("Certificate")
-      expect(error.message).toMatch(
-        new RegExp(`^${p.privateFullNodeCertificate.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not signed by the private CA`)
-      )
+      expect(error.message.startsWith(`${p.privateFullNodeCertificate} is not signed by the private CA`)).toBe(true)
       expect(error.message).not.toContain("\n")
       expect(readFileSync(p.privateFullNodeCertificate, "utf8")).toBe(foreign.certificatePem)
     }))

@@ -113,7 +113,12 @@ interface PostOptions {
   readonly maxVersion?: "TLSv1.2" | "TLSv1.3"
 }
 
-const post = (port: number, path: string, body?: string | Buffer, options: PostOptions = {}): Effect.Effect<Reply, Error> =>
+const post = (
+  port: number,
+  path: string,
+  body?: string | Buffer,
+  options: PostOptions = {}
+): Effect.Effect<Reply, Error> =>
   Effect.async<Reply, Error>((resume) => {
     const identity = options.identity === undefined ? daemon : options.identity
     const req = httpsRequest({

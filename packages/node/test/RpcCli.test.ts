@@ -66,7 +66,8 @@ describe("peerwire rpc", () => {
       yield* peerwire("rpc", "get_network_info", "--data-dir", dir)
       expect(JSON.parse(out.join("\n"))).toEqual({ success: true, network_name: "mainnet", network_prefix: "xch" })
       out = []
-      yield* peerwire("rpc", "--data-dir", dir, "--compact", "open_connection", "{\"host\": \"10.1.2.3\", \"port\": 8444}")
+      const params = JSON.stringify({ host: "10.1.2.3", port: 8444 })
+      yield* peerwire("rpc", "--data-dir", dir, "--compact", "open_connection", params)
       expect(out).toEqual(["{\"success\":true}"])
       expect(opened).toContain("10.1.2.3:8444")
     }))
@@ -74,7 +75,8 @@ describe("peerwire rpc", () => {
   it.scoped("exits with a one-line error when the answer has success: false (the answer still printed)", () =>
     Effect.gen(function* () {
       const dir = yield* startServer
-      const failed = yield* Effect.flip(peerwire("rpc", "open_connection", "{\"host\": \"10.1.2.3\"}", "--data-dir", dir))
+      const params = JSON.stringify({ host: "10.1.2.3" })
+      const failed = yield* Effect.flip(peerwire("rpc", "open_connection", params, "--data-dir", dir))
       expect(message(failed)).toBe("open_connection: port: is missing")
       expect(JSON.parse(out.join("\n"))["success"]).toBe(false)
       const unknown = yield* Effect.flip(peerwire("rpc", "nope", "--data-dir", dir))

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { parse } from "lossless-json"
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
@@ -19,10 +19,18 @@ interface Run {
   readonly stderr: string
 }
 
-const peerwire = (args: ReadonlyArray<string>, stdin?: string): Run => {
-  const result = spawnSync(process.execPath, [bin, ...args], { input: stdin ?? "", encoding: "utf8", timeout: 60_000 })
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+/** Runs the bin asynchronously (a synchronous spawn would block the test worker's event loop for the whole test). */
+const peerwire = (args: ReadonlyArray<string>, stdin?: string): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (status) => resolve({ status, stdout, stderr }))
+    child.stdin.end(stdin ?? "")
+  })
 
 /** Vector records and their JSON (integers as bigints, as the CLI prints them exactly). */
 const records = ((): ReadonlyArray<{ readonly message: string; readonly hex: string; readonly json: unknown }> => {
@@ -51,45 +59,53 @@ const normalise = (json: unknown): unknown => {
 }
 const jsonOf = (text: string): unknown => normalise(parse(text))
 
-beforeAll(() => {
+/** Spawning the bin costs ~0.5 s of module loading; on a loaded machine a test of many runs needs more than 30 s. */
+const TIMEOUT = 180_000
+
+beforeAll(async () => {
   // The tests run the compiled bin; `tsc -b` is incremental, so this is quick when the tree is already built.
-  const build = spawnSync(process.execPath, [fileURLToPath(new URL("node_modules/typescript/bin/tsc", `file://${root}`)), "-b"], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 240_000
+  const tsc = fileURLToPath(new URL("node_modules/typescript/bin/tsc", `file://${root}`))
+  const output = await new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, [tsc, "-b"], { cwd: root, stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 })
+    let text = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (text += chunk))
+    child.on("close", () => resolve(text))
   })
-  if (!existsSync(bin)) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
+  if (!existsSync(bin)) throw new Error(`build failed:\n${output}`)
 }, 240_000)
 
 describe("peerwire decode / encode", () => {
-  it("decodes vectors to the reference JSON and encodes them back", () => {
-    for (const index of [12, 30, 38, 113]) {
-      const { hex, json, message } = records[index]!
-      const decoded = peerwire(["decode", message, hex])
-      expect(decoded.stderr).toBe("")
-      expect(decoded.status).toBe(0)
-      expect(jsonOf(decoded.stdout)).toEqual(normalise(json))
-      const encoded = peerwire(["encode", message, decoded.stdout])
-      expect(encoded.status).toBe(0)
-      expect(encoded.stdout.trim()).toBe(hex)
-    }
-  })
+  it("decodes vectors to the reference JSON and encodes them back", async () => {
+    await Promise.all(
+      [12, 30, 38, 113].map(async (index) => {
+        const { hex, json, message } = records[index]!
+        const decoded = await peerwire(["decode", message, hex])
+        expect(decoded.stderr).toBe("")
+        expect(decoded.status).toBe(0)
+        expect(jsonOf(decoded.stdout)).toEqual(normalise(json))
+        const encoded = await peerwire(["encode", message, decoded.stdout])
+        expect(encoded.status).toBe(0)
+        expect(encoded.stdout.trim()).toBe(hex)
+      })
+    )
+  }, TIMEOUT)
 
-  it("reads stdin for '-', accepts 0x and whitespace, round-trips a full block", () => {
+  it("reads stdin for '-', accepts 0x and whitespace, round-trips a full block", async () => {
     const block = records.findIndex((r) => r.message === "RespondBlock")
     const { hex, json } = records[block]!
     const spaced = "0x" + hex.replace(/(.{64})/g, "$1\n  ")
-    const decoded = peerwire(["decode", "--compact", "RespondBlock", "-"], spaced)
+    const decoded = await peerwire(["decode", "--compact", "RespondBlock", "-"], spaced)
     expect(decoded.status).toBe(0)
     expect(decoded.stdout.trim().split("\n")).toHaveLength(1)
     expect(jsonOf(decoded.stdout)).toEqual(normalise(json))
-    const encoded = peerwire(["encode", "RespondBlock", "-"], decoded.stdout)
+    const encoded = await peerwire(["encode", "RespondBlock", "-"], decoded.stdout)
     expect(encoded.status).toBe(0)
     expect(encoded.stdout.trim()).toBe(hex)
-  })
+  }, TIMEOUT)
 
-  it("decodes and encodes whole Message envelopes", () => {
-    const decoded = peerwire(["decode", "--message", "1a 01 0005 00000005 2876952a00"])
+  it("decodes and encodes whole Message envelopes", async () => {
+    const decoded = await peerwire(["decode", "--message", "1a 01 0005 00000005 2876952a00"])
     expect(decoded.status).toBe(0)
     expect(jsonOf(decoded.stdout)).toEqual({
       type: 26n,
@@ -97,71 +113,64 @@ describe("peerwire decode / encode", () => {
       id: 5n,
       data: { height: 678860074n, include_transaction_block: false }
     })
-    expect(peerwire(["encode", "--message", decoded.stdout]).stdout.trim()).toBe("1a01000500000005" + "2876952a00")
+    expect((await peerwire(["encode", "--message", decoded.stdout])).stdout.trim()).toBe("1a01000500000005" + "2876952a00")
     // chia-messages.md §E.1, the 71-byte handshake
     const handshake = (
       "01 00 00000041 00000007 6d61696e6e6574 00000006 302e302e3336 00000005 322e352e30 20fc 01 00000004 " +
       "0001 00000001 31 0002 00000001 31 0003 00000001 31 0005 00000001 31"
     ).replace(/ /g, "")
-    const hs = peerwire(["decode", "-m", handshake])
+    const hs = await peerwire(["decode", "-m", handshake])
     expect(hs.status).toBe(0)
     expect(jsonOf(hs.stdout)).toMatchObject({ type: 1n, name: "handshake", id: null })
-    expect(peerwire(["encode", "-m", "-"], hs.stdout).stdout.trim()).toBe(handshake)
-    const peers = peerwire(["decode", "--message", "2b 00 00000000"])
+    expect((await peerwire(["encode", "-m", "-"], hs.stdout)).stdout.trim()).toBe(handshake)
+    const peers = await peerwire(["decode", "--message", "2b 00 00000000"])
     expect(jsonOf(peers.stdout)).toEqual({ type: 43n, name: "request_peers", id: null, data: {} })
-  })
+  }, TIMEOUT)
 
-  it("fails with one line naming the field and offset, and exit code 1", () => {
-    const cut = peerwire(["decode", "RespondPeers", "00000001 00000009 3132372e302e302e31 20fc 00000000"])
-    expect(cut.status).toBe(1)
-    expect(cut.stdout).toBe("")
-    expect(cut.stderr.trim().split("\n")).toHaveLength(1)
+  it("fails with one line naming the field and offset, and exit code 1", async () => {
+    const [cut, frame, unknownType, hex, json, range, badJson] = await Promise.all([
+      peerwire(["decode", "RespondPeers", "00000001 00000009 3132372e302e302e31 20fc 00000000"]),
+      peerwire(["decode", "--message", "1a 01 0005 00000005 2876952a02"]),
+      peerwire(["decode", "--message", "ee 00 00000000"]),
+      peerwire(["decode", "RequestBlock", "2876952g00"]),
+      peerwire(["encode", "RequestBlock", `{"height": 1}`]),
+      peerwire(["encode", "RequestBlock", `{"height": 4294967296, "include_transaction_block": true}`]),
+      peerwire(["encode", "RequestBlock", `{"height": 1,`])
+    ])
+    for (const run of [cut, frame, unknownType, hex, json, range, badJson]) {
+      expect(run.status).toBe(1)
+      expect(run.stdout).toBe("")
+      expect(run.stderr.trim().split("\n")).toHaveLength(1)
+      expect(run.stderr).toMatch(/^error: /)
+    }
     expect(cut.stderr).toContain("Truncated in RespondPeers.peer_list[0].timestamp at offset 19")
-
-    const frame = peerwire(["decode", "--message", "1a 01 0005 00000005 2876952a02"])
-    expect(frame.status).toBe(1)
     expect(frame.stderr).toContain("InvalidBool")
     expect(frame.stderr).toContain("include_transaction_block")
-
-    const unknownType = peerwire(["decode", "--message", "ee 00 00000000"])
-    expect(unknownType.status).toBe(1)
     expect(unknownType.stderr).toContain("UnknownMessageType")
-
-    const hex = peerwire(["decode", "RequestBlock", "2876952g00"])
-    expect(hex.status).toBe(1)
     expect(hex.stderr.trim()).toBe(`error: not hex: unexpected "g" at character 7`)
-
-    const json = peerwire(["encode", "RequestBlock", `{"height": 1}`])
-    expect(json.status).toBe(1)
     expect(json.stderr).toContain(`missing field "include_transaction_block"`)
-
-    const range = peerwire(["encode", "RequestBlock", `{"height": 4294967296, "include_transaction_block": true}`])
-    expect(range.status).toBe(1)
     expect(range.stderr).toContain("RequestBlock.height")
-
-    const badJson = peerwire(["encode", "RequestBlock", `{"height": 1,`])
-    expect(badJson.status).toBe(1)
     expect(badJson.stderr).toContain("invalid JSON")
-  })
+  }, TIMEOUT)
 
-  it("names close matches for an unknown class", () => {
-    const run = peerwire(["decode", "respondblock", "00"])
+  it("names close matches for an unknown class", async () => {
+    const run = await peerwire(["decode", "respondblock", "00"])
     expect(run.status).toBe(1)
     expect(run.stderr.trim().split("\n")).toHaveLength(1)
     expect(run.stderr).toContain(`unknown class "respondblock"`)
     expect(run.stderr).toContain("RespondBlock")
-    expect(peerwire(["encode", "FullBlok", "{}"]).stderr).toContain("FullBlock")
-  })
+    expect((await peerwire(["encode", "FullBlok", "{}"])).stderr).toContain("FullBlock")
+  }, TIMEOUT)
 
-  it("has --help on the root and on each subcommand, and rejects bad arguments", () => {
-    for (const args of [["--help"], ["decode", "--help"], ["encode", "--help"]]) {
-      const run = peerwire(args)
+  it("has --help on the root and on each subcommand, and rejects bad arguments", async () => {
+    const helps = await Promise.all([["--help"], ["decode", "--help"], ["encode", "--help"]].map((args) => peerwire(args)))
+    for (const run of helps) {
       expect(run.status).toBe(0)
       expect(run.stdout).toContain("USAGE")
     }
-    expect(peerwire(["decode", "--help"]).stdout).toContain("--message")
-    expect(peerwire(["decode"]).status).toBe(1)
-    expect(peerwire(["decode", "--message", "a", "b"]).status).toBe(1)
-    expect(peerwire(["frobnicate"]).status).toBe(1)
-  })
+    expect(helps[1]!.stdout).toContain("--message")
+    expect(helps[2]!.stdout).toContain("<json|->")
+    const bad = await Promise.all([["decode"], ["decode", "--message", "a", "b"], ["frobnicate"]].map((args) => peerwire(args)))
+    for (const run of bad) expect(run.status).toBe(1)
+  }, TIMEOUT)
 })

@@ -43,7 +43,8 @@ export type HandlerReply<M extends MessageMap, R extends ReplyMap<M>, N extends 
 /**
  * Handles one inbound message. A returned reply is sent with the message's id; `void` sends nothing. A failure with a
  * `PeerError` that closes (see `closesConnection`) ends the peer with that verdict; any other failure or defect ends it
- * with the family's "HandlerFailed" verdict. A handler that outlives `handlerTimeout` is interrupted and nothing is sent.
+ * with the family's "HandlerFailed" verdict. A handler that outlives `handlerTimeout` is interrupted and nothing is
+ * sent.
  */
 export type Handler<M extends MessageMap, R extends ReplyMap<M>, N extends NameOf<M>> = (
   payload: M[N],

@@ -31,8 +31,13 @@ export const DEFAULT_NOTIFICATION_REPLAY = 1
 export type UnhandledPolicy =
   /** Publish it to `messages(name)` subscribers only (client use). */
   | "ignore"
-  /** Also close the connection with the "UnhandledMessage" verdict, as the reference node does for types it has no API for. */
+  /** Also close with the "UnhandledMessage" verdict, as the reference node does for types it has no API for. */
   | "reject"
+
+export interface HeartbeatConfig {
+  readonly interval: Duration.DurationInput
+  readonly timeout: Duration.DurationInput
+}
 
 export interface PeerConfig {
   readonly requestTimeout: Duration.DurationInput
@@ -40,7 +45,7 @@ export interface PeerConfig {
   readonly handlerConcurrency: number
   readonly dispatchQueueSize: number
   /** `undefined` disables the heartbeat (the reference listener sends no pings). */
-  readonly heartbeat: { readonly interval: Duration.DurationInput; readonly timeout: Duration.DurationInput } | undefined
+  readonly heartbeat: HeartbeatConfig | undefined
   /** `undefined` disables the idle close. */
   readonly idleTimeout: Duration.DurationInput | undefined
   readonly lateResponseWindow: Duration.DurationInput

@@ -1,7 +1,8 @@
 /**
  * The one error type of the peer layer. Every protocol violation, timeout and failure of a peer surfaces as a
  * `PeerError` whose `reason` says what happened and whose verdict (`banSeconds`, `closeCode`, `closeReason`) says what
- * the protocol family's reference implementation does about it. The peer only gives the verdict; banning is the node's job.
+ * the protocol family's reference implementation does about it. The peer only gives the verdict; banning is the
+ * node's job.
  */
 import type { Option } from "effect"
 import { Data } from "effect"

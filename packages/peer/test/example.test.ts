@@ -21,7 +21,10 @@ export const walletSync = (address: Address, tls: TlsSettings | undefined, coinI
         end_height: peak.height,
         return_filter: false
       })
-      const blocks = yield* peer.request("request_header_blocks", { start_height: peak.height, end_height: peak.height })
+      const blocks = yield* peer.request("request_header_blocks", {
+        start_height: peak.height,
+        end_height: peak.height
+      })
       const coins = yield* peer.request("request_coin_state", {
         coin_ids: [...coinIds],
         previous_height: undefined,
@@ -39,13 +42,19 @@ export const walletSync = (address: Address, tls: TlsSettings | undefined, coinI
   )
 // --- README example end ---
 
-const PEAK = { header_hash: new Uint8Array(32).fill(7), height: 5_000_000, weight: 10n ** 12n, fork_point_with_previous_peak: 4_999_999 }
-const COIN = { parent_coin_info: new Uint8Array(32).fill(1), puzzle_hash: new Uint8Array(32).fill(2), amount: 1_000_000n }
+const PEAK = {
+  header_hash: new Uint8Array(32).fill(7),
+  height: 5_000_000,
+  weight: 10n ** 12n,
+  fork_point_with_previous_peak: 4_999_999
+}
+const COIN = { parent_coin_info: new Uint8Array(32).fill(1), puzzle_hash: new Uint8Array(32).fill(2), amount: 1n }
 
 /** A fake full node: answers the wallet requests the example makes and announces its peak. */
 const fakeFullNode = (network: MemoryTransport.MemoryNetworkShape) =>
   Effect.gen(function*() {
-    const listener = yield* Effect.orDie(network.transport({ host: "10.0.0.1" }).listen({ host: "10.0.0.1", port: 8444 }))
+    const transport = network.transport({ host: "10.0.0.1" })
+    const listener = yield* Effect.orDie(transport.listen({ host: "10.0.0.1", port: 8444 }))
     const serve = (connection: Parameters<typeof ChiaPeer.accept>[0]) =>
       Effect.scoped(
         Effect.gen(function*() {
@@ -56,7 +65,10 @@ const fakeFullNode = (network: MemoryTransport.MemoryNetworkShape) =>
             config: { unhandled: "reject" },
             handlers: {
               request_block_headers: ({ end_height, start_height }) =>
-                Effect.succeed({ name: "respond_block_headers", payload: { start_height, end_height, header_blocks: [] } }),
+                Effect.succeed({
+                  name: "respond_block_headers",
+                  payload: { start_height, end_height, header_blocks: [] }
+                }),
               request_header_blocks: ({ end_height, start_height }) =>
                 Effect.succeed({ name: "reject_header_blocks", payload: { start_height, end_height } }),
               request_coin_state: ({ coin_ids }) =>

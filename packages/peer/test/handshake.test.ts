@@ -21,7 +21,7 @@ const failureOf = <A>(exit: Exit.Exit<A, PeerError>): PeerError => {
   return failure
 }
 
-/** A raw dialer sends `first`, the listener ChiaPeer judges it; yields the listener's error and what the raw side saw. */
+/** A raw dialer sends something, a listener ChiaPeer judges it; yields its error and what the raw side saw. */
 const listenerRejects = (send: (ends: Effect.Effect.Success<typeof connectedPair>) => Effect.Effect<void>) =>
   Effect.gen(function*() {
     const ends = yield* connectedPair
@@ -37,7 +37,9 @@ describe("handshake", () => {
   it.scoped("succeeds in both roles and records what the remote announced", () =>
     Effect.gen(function*() {
       const ends = yield* connectedPair
-      const listening = yield* Effect.fork(ChiaPeer.accept(ends.listener, { ...fullNodeOptions, softwareVersion: "2.5.7" }))
+      const listening = yield* Effect.fork(
+        ChiaPeer.accept(ends.listener, { ...fullNodeOptions, softwareVersion: "2.5.7" })
+      )
       const wallet = yield* ChiaPeer.fromConnection(ends.dialer, "dialer", { ...walletOptions, serverPort: 0 })
       const node = yield* Fiber.join(listening)
       assert.strictEqual(wallet.role, "dialer")

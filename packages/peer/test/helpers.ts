@@ -23,16 +23,20 @@ export interface Ends {
   readonly listener: Connection
 }
 
+/** A connected pair of raw connection ends; `maxFrameSize` limits what the listener's end accepts. */
+export const pairWith = (options: { readonly maxFrameSize?: number }): Effect.Effect<Ends, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const network = yield* MemoryTransport.makeNetwork()
+    const server = network.transport({ host: LISTEN.host })
+    const client = network.transport({ host: DIALER_HOST })
+    const listener = yield* Effect.orDie(server.listen({ host: LISTEN.host, port: LISTEN.port, ...options }))
+    const dialer = yield* Effect.orDie(client.dial(LISTEN))
+    const accepted = yield* Stream.runHead(listener.connections)
+    return { network, dialer, listener: Option.getOrThrow(accepted) }
+  })
+
 /** A connected pair of raw connection ends. */
-export const connectedPair: Effect.Effect<Ends, never, Scope.Scope> = Effect.gen(function*() {
-  const network = yield* MemoryTransport.makeNetwork()
-  const server = network.transport({ host: LISTEN.host })
-  const client = network.transport({ host: DIALER_HOST })
-  const listener = yield* Effect.orDie(server.listen({ host: LISTEN.host, port: LISTEN.port }))
-  const dialer = yield* Effect.orDie(client.dial(LISTEN))
-  const accepted = yield* Stream.runHead(listener.connections)
-  return { network, dialer, listener: Option.getOrThrow(accepted) }
-})
+export const connectedPair: Effect.Effect<Ends, never, Scope.Scope> = pairWith({})
 
 /** Encodes a Chia frame (dies on invalid payloads: a test bug). */
 export const frame = <N extends MessageName>(name: N, payload: PayloadOf<N>, id?: number): Uint8Array =>
@@ -77,7 +81,11 @@ export const handshakePayload = (overrides: Partial<Handshake> = {}): Handshake 
   ...overrides
 })
 
-export const fullNodeOptions: ChiaPeer.ChiaPeerOptions = { networkId: "mainnet", nodeType: NodeType.FULL_NODE, serverPort: 8444 }
+export const fullNodeOptions: ChiaPeer.ChiaPeerOptions = {
+  networkId: "mainnet",
+  nodeType: NodeType.FULL_NODE,
+  serverPort: 8444
+}
 export const walletOptions: ChiaPeer.ChiaPeerOptions = { networkId: "mainnet", nodeType: NodeType.WALLET }
 
 /** The listener side is a ChiaPeer; the dialer side is raw and has already done a valid handshake as `nodeType`. */
@@ -110,4 +118,5 @@ export const dialerPeerWithRawListener = (
   })
 
 /** Collects up to `n` elements of a stream. */
-export const take = <A>(stream: Stream.Stream<A>, n: number) => Effect.map(Stream.runCollect(Stream.take(stream, n)), Chunk.toReadonlyArray)
+export const take = <A>(stream: Stream.Stream<A>, n: number) =>
+  Effect.map(Stream.runCollect(Stream.take(stream, n)), Chunk.toReadonlyArray)

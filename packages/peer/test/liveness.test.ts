@@ -64,7 +64,10 @@ describe("handlers", () => {
         handlers: {
           request_peers: () =>
             Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
-              Effect.as(n === 0 ? Effect.never : Effect.void, { name: "respond_peers" as const, payload: { peer_list: [] } }))
+              Effect.as(n === 0 ? Effect.never : Effect.void, {
+                name: "respond_peers" as const,
+                payload: { peer_list: [] }
+              }))
         }
       })
       yield* sendFrame(remote.connection, "request_peers", {}, 1)
@@ -94,7 +97,13 @@ describe("handlers", () => {
             })
         }
       })
-      const peak = { header_hash: new Uint8Array(32), height: 1, weight: 1n, fork_point_with_previous_peak: 0, unfinished_reward_block_hash: new Uint8Array(32) }
+      const peak = {
+        header_hash: new Uint8Array(32),
+        height: 1,
+        weight: 1n,
+        fork_point_with_previous_peak: 0,
+        unfinished_reward_block_hash: new Uint8Array(32)
+      }
       for (let i = 0; i < 10; i++) yield* sendFrame(remote.connection, "new_peak", peak)
       yield* TestClock.adjust(0)
       assert.strictEqual(yield* Ref.get(running), 3)

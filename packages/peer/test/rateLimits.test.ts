@@ -20,7 +20,8 @@ const NEW_PEAK = 20
 describe("rate-limit table", () => {
   it("has a v1 rule for every message type", () => {
     assert.strictEqual(Object.keys(RATE_LIMITS_V1).length, 112)
-    assert.deepStrictEqual(v1Table.rule(REQUEST_PEERS), { kind: "aggregate", frequency: 10, maxSize: 100, maxTotalSize: 1000 })
+    const requestPeers = { kind: "aggregate", frequency: 10, maxSize: 100, maxTotalSize: 1000 } as const
+    assert.deepStrictEqual(v1Table.rule(REQUEST_PEERS), requestPeers)
     assert.deepStrictEqual(v1Table.rule(27), { kind: "unlimited", maxSize: 2 * 1024 * 1024 })
     // v2 override: request_header_blocks 500 → 5000.
     assert.deepStrictEqual(v1Table.rule(60), { kind: "aggregate", frequency: 500, maxSize: 100, maxTotalSize: 50000 })
@@ -34,7 +35,8 @@ describe("rate-limit table", () => {
     assert.isFalse(inbound.check(REQUEST_PEERS, 0, 59_999))
     assert.isTrue(inbound.check(REQUEST_PEERS, 0, 60_000))
     const outbound = makeRateLimiter({ table: v1Table, percent: 30 }, "outbound")
-    assert.deepStrictEqual([1, 2, 3, 4, 5].map(() => outbound.check(REQUEST_PEERS, 0, 0)), [true, true, true, false, false])
+    const results = [1, 2, 3, 4, 5].map(() => outbound.check(REQUEST_PEERS, 0, 0))
+    assert.deepStrictEqual(results, [true, true, true, false, false])
   })
 
   it("checks the per-message size without the percentage, and the aggregate budget", () => {
@@ -155,7 +157,10 @@ describe("v3 windows", () => {
       const { peer, remote } = yield* v3Pair({
         handlers: {
           request_block: ({ height }) =>
-            Effect.as(height === 1 ? Effect.void : Deferred.await(gate), { name: "reject_block" as const, payload: { height } })
+            Effect.as(height === 1 ? Effect.void : Deferred.await(gate), {
+              name: "reject_block" as const,
+              payload: { height }
+            })
         }
       })
       yield* sendFrame(remote.connection, "request_block", { height: 1, include_transaction_block: false }, 1)
@@ -170,7 +175,9 @@ describe("v3 windows", () => {
     Effect.gen(function*() {
       const ends = yield* connectedPair
       const remote = yield* raw(ends.listener)
-      const dialing = yield* Effect.fork(ChiaPeer.fromConnection(ends.dialer, "dialer", { ...fullNodeOptions, rateLimitsV3: true }))
+      const dialing = yield* Effect.fork(
+        ChiaPeer.fromConnection(ends.dialer, "dialer", { ...fullNodeOptions, rateLimitsV3: true })
+      )
       yield* remote.next
       yield* sendFrame(ends.listener, "handshake", handshakePayload({ capabilities: [[1, "1"], [7, "1"]] }))
       yield* remote.next

@@ -4,7 +4,17 @@ import { NodeType } from "@peerwire/codec/chia/MessageTypes"
 import { DIALER_IDS, LISTENER_IDS } from "../src/chia/ChiaFamily.js"
 import { makeRequestIds } from "../src/internal/requestIds.js"
 import type { PeerError } from "../src/PeerError.js"
-import { dialerPeerWithRawListener, listenerPeerWithRawDialer, sendFrame, take } from "./helpers.js"
+import * as ChiaPeer from "../src/chia/ChiaPeer.js"
+import {
+  dialerPeerWithRawListener,
+  fullNodeOptions,
+  handshakePayload,
+  listenerPeerWithRawDialer,
+  pairWith,
+  raw,
+  sendFrame,
+  take
+} from "./helpers.js"
 
 const errorOf = <A>(exit: Exit.Exit<A, PeerError>): PeerError => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a PeerError, got ${String(exit)}`)
@@ -147,7 +157,10 @@ describe("inbound messages", () => {
       const { remote } = yield* listenerPeerWithRawDialer({
         handlers: {
           request_peers: () =>
-            Effect.succeed({ name: "respond_peers", payload: { peer_list: [{ host: "10.0.0.9", port: 8444, timestamp: 5n }] } })
+            Effect.succeed({
+              name: "respond_peers",
+              payload: { peer_list: [{ host: "10.0.0.9", port: 8444, timestamp: 5n }] }
+            })
         }
       })
       yield* sendFrame(remote.connection, "request_peers", {}, 5)
@@ -253,5 +266,20 @@ describe("inbound messages", () => {
       const closed = yield* peer.closed
       assert.strictEqual(Option.getOrThrow(closed.error).reason, "HandlerFailed")
       assert.strictEqual(closed.banSeconds, 10)
+    }))
+
+  it.scoped("a frame over the size limit: the transport closes, the verdict is 300 s", () =>
+    Effect.gen(function*() {
+      const ends = yield* pairWith({ maxFrameSize: 1024 })
+      const remote = yield* raw(ends.dialer)
+      yield* sendFrame(ends.dialer, "handshake", handshakePayload())
+      const peer = yield* ChiaPeer.accept(ends.listener, fullNodeOptions)
+      yield* remote.next
+      yield* sendFrame(ends.dialer, "respond_peers", {
+        peer_list: Array.from({ length: 100 }, (_, i) => ({ host: `10.1.0.${i}`, port: 8444, timestamp: 1n }))
+      })
+      const closed = yield* peer.closed
+      assert.strictEqual(Option.getOrThrow(closed.error).reason, "FrameTooLarge")
+      assert.strictEqual(closed.banSeconds, 300)
     }))
 })

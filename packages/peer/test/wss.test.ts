@@ -15,7 +15,10 @@ describe("ChiaPeer over wss", () => {
         Certificates.generateNodeCertificate(ca),
         Certificates.generateNodeCertificate(ca)
       ])
-      const tls = (identity: typeof serverId): TlsSettings => ({ identity, verify: { _tag: "RequireCa", caPem: [ca.certificatePem] } })
+      const tls = (identity: typeof serverId): TlsSettings => ({
+        identity,
+        verify: { _tag: "RequireCa", caPem: [ca.certificatePem] }
+      })
       const transport = yield* Transport
       const listener = yield* transport.listen({ host: "127.0.0.1", port: 0, tls: tls(serverId) })
       const server = yield* Effect.fork(
@@ -39,7 +42,11 @@ describe("ChiaPeer over wss", () => {
           return node
         })
       )
-      const wallet = yield* ChiaPeer.connect(listener.address, { networkId: "mainnet", nodeType: NodeType.WALLET, tls: tls(clientId) })
+      const wallet = yield* ChiaPeer.connect(listener.address, {
+        networkId: "mainnet",
+        nodeType: NodeType.WALLET,
+        tls: tls(clientId)
+      })
       const node = yield* Fiber.join(server)
       const peak = yield* Effect.flatten(Stream.runHead(wallet.messages("new_peak_wallet")))
       assert.strictEqual(peak.height, 77)

@@ -1,6 +1,6 @@
 /**
- * An in-process `Transport` for tests of nodes built on peerwire: same interface as the WebSocket transport, no sockets,
- * deterministic under `TestClock`, with fault injection.
+ * An in-process `Transport` for tests of nodes built on peerwire: same interface as the WebSocket transport, no
+ * sockets, deterministic under `TestClock`, with fault injection.
  *
  * A `MemoryNetwork` holds listeners by `host:port`. Each simulated node gets a `Transport` bound to its own host (any
  * string; nothing touches the real network). Dialing pairs two connection ends; the listener's gate runs before the
@@ -140,7 +140,9 @@ export interface MemoryNetworkShape {
 }
 
 /** The network as a service, for programs that create their transports from it (see `layerFromNetwork`). */
-export class MemoryNetwork extends Context.Tag("@peerwire/transport/MemoryNetwork")<MemoryNetwork, MemoryNetworkShape>() {}
+export class MemoryNetwork
+  extends Context.Tag("@peerwire/transport/MemoryNetwork")<MemoryNetwork, MemoryNetworkShape>()
+{}
 
 /** Creates an empty network. */
 export const makeNetwork = (options: MemoryNetworkOptions = {}): Effect.Effect<MemoryNetworkShape> =>

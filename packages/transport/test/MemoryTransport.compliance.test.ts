@@ -8,7 +8,8 @@ const harness = (tls: boolean): ComplianceHarness<MemoryNetwork> => ({
   host: "127.0.0.1",
   tls,
   clock: "test",
-  kill: (connection) => Effect.asVoid(Effect.flatMap(MemoryNetwork, (network) => network.severConnection(connection.id))),
+  kill: (connection) =>
+    Effect.asVoid(Effect.flatMap(MemoryNetwork, (network) => network.severConnection(connection.id))),
   backPressureSlack: 0,
   deadPeerTimeout: "1 second"
 })

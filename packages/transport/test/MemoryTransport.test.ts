@@ -1,5 +1,19 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Duration, Effect, Either, Fiber, Layer, Option, Ref, Stream, TestClock } from "effect"
+import {
+  Chunk,
+  Clock,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Ref,
+  Scope,
+  Stream,
+  TestClock
+} from "effect"
 import * as Certificates from "../src/Certificates.js"
 import * as MemoryTransport from "../src/MemoryTransport.js"
 import type { Connection, GateVerdict, InboundRequest, Listener, TransportErrorReason } from "../src/Transport.js"
@@ -44,7 +58,8 @@ const record = (connection: Connection) =>
   Effect.gen(function*() {
     const seen = yield* Ref.make<ReadonlyArray<{ readonly bytes: ReadonlyArray<number>; readonly at: number }>>([])
     const fiber = yield* Effect.fork(Stream.runForEach(connection.frames, (f) =>
-      Effect.flatMap(Clock.currentTimeMillis, (at) => Ref.update(seen, (all) => [...all, { bytes: Array.from(f), at }]))))
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Ref.update(seen, (all) => [...all, { bytes: Array.from(f), at }]))))
     return { seen: Ref.get(seen), fiber }
   })
 
@@ -111,29 +126,47 @@ describe("MemoryTransport", () => {
       expect(Duration.toMillis(yield* Fiber.join(ping))).toBe(100)
     }))
 
-  it.scoped("jitter comes from the network's seed: same seed, same timings; order is kept", () =>
+  it.scoped("jitter comes from the network's seed: same seed, same delays", () =>
     Effect.gen(function*() {
-      const arrivals = (seed: number) =>
+      // One frame every 100 ms, so each delay is latency + its own jitter draw.
+      const delays = (seed: number) =>
         Effect.scoped(Effect.gen(function*() {
           const { client, network, server } = yield* connected({ seed })
           yield* network.setFaults({ latency: "10 millis", jitter: "30 millis" })
           const inbox = yield* record(server)
-          for (let i = 0; i < 20; i++) yield* client.send(frame(i))
-          yield* TestClock.adjust("1 second")
+          const sentAt: Array<number> = []
+          for (let i = 0; i < 20; i++) {
+            sentAt.push(yield* Clock.currentTimeMillis)
+            yield* client.send(frame(i))
+            yield* TestClock.adjust("100 millis")
+          }
           const seen = yield* inbox.seen
           expect(seen.map((s) => s.bytes[0])).toEqual(Array.from({ length: 20 }, (_, i) => i))
-          return seen.map((s) => s.at)
+          return seen.map((s, i) => s.at - sentAt[i]!)
         }))
-      const first = yield* arrivals(7)
-      const again = yield* arrivals(7)
-      const otherSeed = yield* arrivals(8)
-      expect(again).toEqual(first)
-      expect(otherSeed).not.toEqual(first)
-      first.forEach((at, i) => i > 0 && expect(at).toBeGreaterThanOrEqual(first[i - 1]!))
-      const start = yield* Clock.currentTimeMillis
-      // All within [latency, latency + jitter) of the send time (the clock was at `start - 3 s` then).
-      for (const at of first) expect(at - (start - 3000)).toBeLessThan(40)
-      expect(new Set(first).size).toBeGreaterThan(1)
+      const first = yield* delays(7)
+      expect(yield* delays(7)).toEqual(first)
+      expect(yield* delays(8)).not.toEqual(first)
+      for (const delay of first) {
+        expect(delay).toBeGreaterThanOrEqual(10)
+        expect(delay).toBeLessThanOrEqual(40)
+      }
+      expect(new Set(first).size).toBeGreaterThan(5)
+    }))
+
+  it.scoped("jitter never reorders frames", () =>
+    Effect.gen(function*() {
+      const { client, network, server } = yield* connected({ seed: 3 })
+      yield* network.setFaults({ latency: "5 millis", jitter: "50 millis" })
+      const inbox = yield* record(server)
+      for (let i = 0; i < 200; i++) {
+        yield* client.send(frame(i))
+        if (i % 10 === 0) yield* TestClock.adjust("3 millis")
+      }
+      yield* TestClock.adjust("1 second")
+      const seen = yield* inbox.seen
+      expect(seen.map((s) => s.bytes[0])).toEqual(Array.from({ length: 200 }, (_, i) => i))
+      seen.forEach((s, i) => i > 0 && expect(s.at).toBeGreaterThanOrEqual(seen[i - 1]!.at))
     }))
 
   it.scoped("a bandwidth cap delays each frame by its size", () =>
@@ -320,17 +353,18 @@ describe("MemoryTransport", () => {
   it.scoped("closing a listener closes its connections with 1001 and refuses new dials", () =>
     Effect.gen(function*() {
       const network = yield* MemoryTransport.makeNetwork()
-      const server = network.transport({ host: SERVER })
       const client = network.transport({ host: CLIENT })
-      const { address, connection } = yield* Effect.scoped(Effect.gen(function*() {
-        const listener = yield* server.listen({ host: SERVER, port: 0 })
-        const connection = yield* client.dial(listener.address)
-        return { address: listener.address, connection }
-      }))
+      const listenerScope = yield* Scope.make()
+      const listener = yield* network.transport({ host: SERVER }).listen({ host: SERVER, port: 0 }).pipe(
+        Scope.extend(listenerScope)
+      )
+      const connection = yield* client.dial(listener.address)
+      yield* Scope.close(listenerScope, Exit.void)
       const info = yield* connection.closed
       expect([info.initiator, info.code]).toEqual(["remote", MemoryTransport.CLOSE_GOING_AWAY])
-      expect(reasonOf(yield* Effect.either(client.dial(address)))).toBe("DialRefused")
+      expect(reasonOf(yield* Effect.either(client.dial(listener.address)))).toBe("DialRefused")
       expect(yield* network.listeners).toEqual([])
+      expect(yield* network.connections).toEqual([])
     }))
 
   it.scoped("ping fails once the connection is closed", () =>

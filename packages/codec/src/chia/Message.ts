@@ -66,29 +66,32 @@ const read = (c: Cursor): Message => {
   return { type, id, data: bytes.subarray(pos, pos + length) }
 }
 
-const write = (c: Cursor, value: Message): void => {
-  if (typeof value !== "object" || value === null) fail("InvalidValue", c.offset, "expected a Message object")
-  const { data, id, type } = value
+const within = <A>(field: string, f: () => A): A => {
   try {
-    uint8.write(c, type)
+    return f()
   } catch (e) {
-    throw e instanceof CodecFailure ? e.within("type") : e
+    throw e instanceof CodecFailure ? e.within(field) : e
   }
+}
+
+/** type, Optional flag (+ id), data length: everything before the payload. */
+const writeHeader = (c: Cursor, type: number, id: number | undefined, length: number): void => {
+  within("type", () => uint8.write(c, type))
   if (id === undefined) {
     c.bytes[c.take(1)] = 0
   } else {
     c.bytes[c.take(1)] = 1
-    try {
-      uint16.write(c, id)
-    } catch (e) {
-      throw e instanceof CodecFailure ? e.within("id") : e
-    }
+    within("id", () => uint16.write(c, id))
   }
-  try {
-    bytes.write(c, data)
-  } catch (e) {
-    throw e instanceof CodecFailure ? e.within("data") : e
-  }
+  within("data", () => uint32.write(c, length))
+}
+
+const write = (c: Cursor, value: Message): void => {
+  if (typeof value !== "object" || value === null) fail("InvalidValue", c.offset, "expected a Message object")
+  const { data, id, type } = value
+  if (!(data instanceof Uint8Array)) fail("InvalidValue", c.offset, `expected bytes for data, got ${typeof data}`)
+  writeHeader(c, type, id, data.length)
+  c.bytes.set(data, c.take(data.length))
 }
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -110,17 +113,10 @@ export const Message: Codec<Message> = {
     for (const key of Object.keys(json)) {
       if (key !== "type" && key !== "id" && key !== "data") fail("InvalidJson", -1, `unknown field "${key}" in Message`)
     }
-    const field = <A>(key: string, f: () => A): A => {
-      try {
-        return f()
-      } catch (e) {
-        throw e instanceof CodecFailure ? e.within(key) : e
-      }
-    }
     return {
-      type: field("type", () => uint8.fromJson(json.type)),
-      id: field("id", () => (json.id === null || json.id === undefined ? undefined : uint16.fromJson(json.id))),
-      data: field("data", () => fromHex(json.data))
+      type: within("type", () => uint8.fromJson(json.type)),
+      id: within("id", () => (json.id === null || json.id === undefined ? undefined : uint16.fromJson(json.id))),
+      data: within("data", () => fromHex(json.data))
     }
   }
 }
@@ -142,7 +138,10 @@ const toError = (e: unknown): CodecError => {
  * Decodes one WebSocket binary frame. Frames over `maxSize` (default `MAX_MESSAGE_SIZE`) fail with `MessageTooLarge`
  * before any parsing; trailing bytes after `data` fail with `TrailingBytes`. `data` is a view into `frame`.
  */
-export const decodeFrame = (frame: Uint8Array, maxSize: number = MAX_MESSAGE_SIZE): Either.Either<Message, CodecError> => {
+export const decodeFrame = (
+  frame: Uint8Array,
+  maxSize: number = MAX_MESSAGE_SIZE
+): Either.Either<Message, CodecError> => {
   if (frame.length > maxSize) return Either.left(tooLarge(frame.length, maxSize, 0))
   const cursor = new Cursor(frame)
   let message: Message
@@ -165,19 +164,13 @@ export const decodeFrame = (frame: Uint8Array, maxSize: number = MAX_MESSAGE_SIZ
 }
 
 /** Encodes an envelope around already-serialised payload bytes; fails with `MessageTooLarge` over `maxSize`. */
-export const encodeFrame = (message: Message, maxSize: number = MAX_MESSAGE_SIZE): Either.Either<Uint8Array, CodecError> =>
-  encodePayload(message.type, message.id, bytesAsIs, message.data, maxSize)
-
-// Lets `encodeFrame` share `encodePayload`: "serialises" bytes by copying them verbatim.
-const bytesAsIs: Codec<Uint8Array> = {
-  ...bytes,
-  name: "data",
-  sizeOf: (value) => value.length,
-  write(c, value) {
-    if (!(value instanceof Uint8Array)) fail("InvalidValue", c.offset, `expected bytes, got ${typeof value}`)
-    c.bytes.set(value, c.take(value.length))
-  }
-}
+export const encodeFrame = (
+  message: Message,
+  maxSize: number = MAX_MESSAGE_SIZE
+): Either.Either<Uint8Array, CodecError> =>
+  encodeWith(message.type, message.id, maxSize, message.data.length, (c) => {
+    c.bytes.set(message.data, c.take(message.data.length))
+  })
 
 /**
  * Serialises `value` with `codec` straight into a new envelope: sizes first, one allocation, no intermediate payload
@@ -190,46 +183,49 @@ export const encodePayload = <A>(
   value: A,
   maxSize: number = MAX_MESSAGE_SIZE
 ): Either.Either<Uint8Array, CodecError> => {
+  let length: number
   try {
-    const header = headerSize(id)
-    let length: number
-    try {
-      length = codec.fixedSize ?? codec.sizeOf(value)
-    } catch (e) {
-      // sizeOf on a value of the wrong shape (a missing field, a non-array list) is an invalid value, not a crash.
-      if (e instanceof TypeError) return fail("InvalidValue", 0, `value does not fit ${codec.name}: ${e.message}`)
-      throw e
+    length = codec.fixedSize ?? codec.sizeOf(value)
+  } catch (e) {
+    // sizeOf on a value of the wrong shape (a missing field, a non-array list) is an invalid value, not a crash.
+    if (e instanceof TypeError || e instanceof CodecFailure) {
+      const detail = `value does not fit ${codec.name}: ${e.message}`
+      return Either.left(new CodecError({ reason: "InvalidValue", path: "Message.data", offset: -1, detail }))
     }
-    if (header + length > maxSize) return Either.left(tooLarge(header + length, maxSize, 0))
-    if (length > 0xffffffff) return fail("InvalidValue", 0, `payload of ${length} bytes does not fit a u32 length`)
-    const out = new Uint8Array(header + length)
-    const c = new Cursor(out)
-    try {
-      uint8.write(c, type)
-    } catch (e) {
-      throw e instanceof CodecFailure ? e.within("type") : e
+    throw e
+  }
+  return encodeWith(type, id, maxSize, length, (c) => within("data", () => codec.write(c, value)))
+}
+
+const encodeWith = (
+  type: number,
+  id: number | undefined,
+  maxSize: number,
+  length: number,
+  writePayload: (c: Cursor) => void
+): Either.Either<Uint8Array, CodecError> => {
+  const size = headerSize(id) + length
+  if (size > maxSize) return Either.left(tooLarge(size, maxSize, 0))
+  if (length > 0xffffffff) {
+    return Either.left(
+      new CodecError({
+        reason: "InvalidValue",
+        path: "Message.data",
+        offset: -1,
+        detail: `${length} bytes do not fit a u32 length`
+      })
+    )
+  }
+  const out = new Uint8Array(size)
+  const c = new Cursor(out)
+  try {
+    writeHeader(c, type, id, length)
+    writePayload(c)
+    if (c.offset !== size) {
+      fail("InvalidValue", c.offset, `the payload wrote ${c.offset - headerSize(id)} of ${length} bytes`)
     }
-    if (id === undefined) {
-      out[1] = 0
-      c.offset = 2
-    } else {
-      out[1] = 1
-      c.offset = 2
-      try {
-        uint16.write(c, id)
-      } catch (e) {
-        throw e instanceof CodecFailure ? e.within("id") : e
-      }
-    }
-    uint32.write(c, length)
-    try {
-      codec.write(c, value)
-    } catch (e) {
-      throw e instanceof CodecFailure ? e.within("data") : e
-    }
-    if (c.offset !== out.length) return fail("InvalidValue", c.offset, `${codec.name} wrote ${c.offset - header} of ${length} bytes`)
-    return Either.right(out)
   } catch (e) {
     return Either.left(toError(e))
   }
+  return Either.right(out)
 }

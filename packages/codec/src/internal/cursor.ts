@@ -20,7 +20,8 @@ export class Cursor {
     // A Node `Buffer` (ws frames, file reads) is a Uint8Array subclass whose `slice` returns a *view*: decoded byte fields
     // would pin the frame and alias it. A plain Uint8Array over the same memory makes every `slice` a copy, and keeps the
     // hot paths on one array class.
-    this.bytes = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.bytes =
+      bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.offset = offset
   }
 

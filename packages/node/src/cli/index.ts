@@ -5,9 +5,11 @@ import * as Command from "@effect/cli/Command"
 import { decode } from "./decode.js"
 import { encode } from "./encode.js"
 import { init } from "./init.js"
+import { introducer } from "./introducer.js"
 import { rpc } from "./rpc.js"
+import { start } from "./start.js"
 
-export const subcommands = [decode, encode, init, rpc] as const
+export const subcommands = [decode, encode, init, rpc, start, introducer] as const
 
 export const peerwire = Command.make("peerwire").pipe(
   Command.withDescription("peerwire: a Chia peer-to-peer protocol stack."),

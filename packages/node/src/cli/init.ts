@@ -13,7 +13,9 @@ import { CliFailure } from "./input.js"
 export const dataDirOption = Options.text("data-dir").pipe(
   Options.withAlias("d"),
   Options.optional,
-  Options.withDescription(`Data directory (default: $${DataDir.ROOT_ENV_VAR}, else ~/${DataDir.HOME_FOLDER}/<network>).`)
+  Options.withDescription(
+    `Data directory (default: $${DataDir.ROOT_ENV_VAR}, else ~/${DataDir.HOME_FOLDER}/<network>).`
+  )
 )
 
 export const networkOption = Options.text("network").pipe(
@@ -47,9 +49,9 @@ export const runInit = (options: InitOptions): Effect.Effect<DataDir.EnsureRepor
     if (loaded._tag === "Left") {
       yield* Console.error(`warning: ${loaded.left.message}`)
     } else if (Option.isSome(options.network) && loaded.right.config.network !== network) {
-      yield* Console.error(
-        `warning: kept ${show(report.paths.configFile)}, which says network "${loaded.right.config.network}", not "${network}"`
-      )
+      const kept = loaded.right.config.network
+      const file = show(report.paths.configFile)
+      yield* Console.error(`warning: kept ${file}, which says network "${kept}", not "${network}"`)
     }
     yield* Console.log(`node id ${report.nodeId}`)
     return report

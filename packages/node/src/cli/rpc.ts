@@ -1,6 +1,6 @@
 /**
- * `peerwire rpc <command> [json|-] [--data-dir DIR] [--timeout SECONDS]`: calls the local RPC of the node that runs on a
- * data directory (address from its config.yaml, the daemon certificate for mutual TLS) and prints the JSON answer.
+ * `peerwire rpc <command> [json|-] [--data-dir DIR] [--timeout SECONDS]`: calls the local RPC of the node that runs on
+ * a data directory (address from its config.yaml, the daemon certificate for mutual TLS) and prints the JSON answer.
  * Exit code 1 when the answer has `success: false` or the call fails, with a one-line message on stderr.
  */
 import { Args, Command, Options } from "@effect/cli"
@@ -41,7 +41,9 @@ const parseParams = (input: Option.Option<string>): Effect.Effect<JsonObject, Cl
     onSome: (text) =>
       Effect.flatMap(argumentText(text), parseJson).pipe(
         Effect.flatMap((json) =>
-          isJsonObject(json) ? Effect.succeed(json) : failWith("the parameters must be a JSON object, e.g. '{\"host\": \"1.2.3.4\"}'")
+          isJsonObject(json)
+            ? Effect.succeed(json)
+            : failWith("the parameters must be a JSON object, e.g. '{\"host\": \"1.2.3.4\"}'")
         )
       )
   })
@@ -50,7 +52,9 @@ const parseParams = (input: Option.Option<string>): Effect.Effect<JsonObject, Cl
 export const runRpc = (options: RpcCliOptions): Effect.Effect<JsonObject, CliFailure> =>
   Effect.gen(function* () {
     const timeout = Option.getOrUndefined(options.timeout)
-    if (timeout !== undefined && !(timeout > 0)) return yield* failWith(`--timeout must be a positive number of seconds`)
+    if (timeout !== undefined && !(timeout > 0)) {
+      return yield* failWith("--timeout must be a positive number of seconds")
+    }
     const params = yield* parseParams(options.params)
     const dir = resolveDataDir(options.dataDir, options.network)
     const client = yield* RpcClient.fromDataDir(dir, {

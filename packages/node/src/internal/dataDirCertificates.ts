@@ -1,7 +1,7 @@
 /**
  * Certificate pairs of the data directory, made the way the reference's `create_all_ssl` makes them, except that an
- * existing file is never replaced: a pair is loaded when both files exist, generated when neither does, and anything else
- * (one file of two, a key that does not match, a certificate its CA did not sign) is an error naming the file.
+ * existing file is never replaced: a pair is loaded when both files exist, generated when neither does, and anything
+ * else (one file of two, a key that does not match, a certificate its CA did not sign) is an error naming the file.
  */
 import { Effect } from "effect"
 import { Certificates, type TlsIdentity } from "@peerwire/transport"
@@ -58,8 +58,8 @@ const loadExisting = (paths: PairPaths, issuer: Issuer | undefined): Effect.Effe
   })
 
 /**
- * Loads the pair at `paths`, or, when neither file exists, makes one with `generate` and writes it (key 0600, certificate
- * 0644, atomically). With an `issuer`, an existing certificate must chain to it.
+ * Loads the pair at `paths`, or, when neither file exists, makes one with `generate` and writes it (key 0600,
+ * certificate 0644, atomically). With an `issuer`, an existing certificate must chain to it.
  */
 export const ensurePair = (
   paths: PairPaths,

@@ -49,7 +49,9 @@ export const ensureDirectory = (path: string, mode: number): Effect.Effect<boole
   Effect.gen(function* () {
     const state = yield* pathState(path)
     if (state === "directory") return false
-    if (state !== "missing") return yield* Effect.fail<unknown>(Object.assign(new Error("not a directory"), { code: "EEXIST" }))
+    if (state !== "missing") {
+      return yield* Effect.fail<unknown>(Object.assign(new Error("not a directory"), { code: "EEXIST" }))
+    }
     yield* Effect.tryPromise({ try: () => mkdir(path, { recursive: true, mode }), catch: (cause) => cause })
     return true
   })

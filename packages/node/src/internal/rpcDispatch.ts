@@ -18,11 +18,10 @@ const COMMAND_NAME = /^[A-Za-z0-9_]{1,100}$/
 export const lookup = (table: RpcHandlers, command: string): RpcHandler | undefined =>
   COMMAND_NAME.test(command) && Object.hasOwn(table, command) ? table[command] : undefined
 
-export const unknownCommand = (command: string): RpcError =>
-  new RpcError({
-    reason: "UnknownCommand",
-    message: `unknown command "${command.length > 100 ? `${command.slice(0, 100)}…` : command}" (get_routes lists them)`
-  })
+export const unknownCommand = (command: string): RpcError => {
+  const shown = command.length > 100 ? `${command.slice(0, 100)}…` : command
+  return new RpcError({ reason: "UnknownCommand", message: `unknown command "${shown}" (get_routes lists them)` })
+}
 
 const firstLine = (text: string): string => text.split("\n")[0] ?? text
 

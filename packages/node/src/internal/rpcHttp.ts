@@ -67,7 +67,11 @@ const readBody = (request: IncomingMessage, maxBytes: number): Effect.Effect<Bod
       else if (size > drainLimit) finish({ _tag: "TooLarge", drained: false })
     }
     const onEnd = () =>
-      finish(size > maxBytes ? { _tag: "TooLarge", drained: true } : { _tag: "Text", text: Buffer.concat(chunks).toString("utf8") })
+      finish(
+        size > maxBytes
+          ? { _tag: "TooLarge", drained: true }
+          : { _tag: "Text", text: Buffer.concat(chunks).toString("utf8") }
+      )
     const onClose = () => {
       if (!request.complete) finish({ _tag: "Aborted" })
     }
@@ -118,7 +122,8 @@ const handleRequest = (request: IncomingMessage, response: ServerResponse, setti
         )
     }
     if (request.method !== "POST") {
-      return yield* send(response, failure(`use POST /${command || "<command>"} with a JSON body (got ${request.method})`), false)
+      const usage = `use POST /${command || "<command>"} with a JSON body (got ${request.method})`
+      return yield* send(response, failure(usage), false)
     }
     if (!settings.known(command)) return yield* send(response, failure(unknownCommand(command).message), false)
     const params = parseObject(body.text)
@@ -228,7 +233,11 @@ export const start = (settings: HttpSettings): Effect.Effect<AddressInfo, RpcSer
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
       fork(handleRequest(request, response, settings))
     })
-    const webSockets = new WebSocketServer({ noServer: true, maxPayload: settings.maxBodyBytes, perMessageDeflate: false })
+    const webSockets = new WebSocketServer({
+      noServer: true,
+      maxPayload: settings.maxBodyBytes,
+      perMessageDeflate: false
+    })
     server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
       if (commandOf(request.url) !== WEBSOCKET_PATH.slice(1)) {
         socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")

@@ -27,7 +27,7 @@ export const parseObject = (text: string): Either.Either<JsonObject, string> => 
   if (text.trim() === "") return Either.right({})
   const parsed = Json.parse(text)
   if (Either.isLeft(parsed)) return Either.left(`malformed JSON: ${parsed.left.detail.split("\n")[0]}`)
-  return isJsonObject(parsed.right)
-    ? Either.right(parsed.right)
-    : Either.left(`the body must be a JSON object, got ${parsed.right === null ? "null" : Array.isArray(parsed.right) ? "an array" : typeof parsed.right}`)
+  if (isJsonObject(parsed.right)) return Either.right(parsed.right)
+  const got = parsed.right === null ? "null" : Array.isArray(parsed.right) ? "an array" : typeof parsed.right
+  return Either.left(`the body must be a JSON object, got ${got}`)
 }

@@ -31,7 +31,9 @@ const IpAddress = Schema.transform(
 const NodeIdHex = Schema.transform(
   Schema.String.pipe(
     Schema.pattern(/^(0x)?[0-9a-fA-F]{64}$/),
-    Schema.annotations({ message: () => ({ message: "expected 32 bytes as hex (64 digits, 0x optional)", override: true }) })
+    Schema.annotations({
+      message: () => ({ message: "expected 32 bytes as hex (64 digits, 0x optional)", override: true })
+    })
   ),
   Schema.String,
   { strict: true, decode: (s) => s.replace(/^0x/, "").toLowerCase(), encode: (s) => s }

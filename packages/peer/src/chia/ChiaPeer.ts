@@ -80,5 +80,8 @@ export const connect = (
   })
 
 /** Runs the listener's handshake on an inbound connection. */
-export const accept = (connection: Connection, options: ChiaPeerOptions): Effect.Effect<ChiaPeer, PeerError, Scope.Scope> =>
+export const accept = (
+  connection: Connection,
+  options: ChiaPeerOptions
+): Effect.Effect<ChiaPeer, PeerError, Scope.Scope> =>
   fromConnection(connection, "listener", options)

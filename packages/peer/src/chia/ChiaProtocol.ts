@@ -78,7 +78,11 @@ export const CHIA_VERDICTS: { readonly [R in PeerErrorReason]: Verdict } = {
   // The listener's timeout; the dialer's is a plain close without ban (see Handshake).
   HandshakeTimeout: verdict(INVALID_PROTOCOL_BAN_SECONDS, WS_CLOSE_PROTOCOL_ERROR, Err.INVALID_HANDSHAKE),
   Timeout: verdict(0, undefined),
-  UnexpectedResponse: verdict(INTERNAL_PROTOCOL_ERROR_BAN_SECONDS, WS_CLOSE_PROTOCOL_ERROR, Err.INVALID_PROTOCOL_MESSAGE),
+  UnexpectedResponse: verdict(
+    INTERNAL_PROTOCOL_ERROR_BAN_SECONDS,
+    WS_CLOSE_PROTOCOL_ERROR,
+    Err.INVALID_PROTOCOL_MESSAGE
+  ),
   ErrorResponse: verdict(0, undefined),
   NoResponse: verdict(0, undefined),
   // "no available request nonces" → close() without ban.

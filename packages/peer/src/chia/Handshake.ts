@@ -41,6 +41,8 @@ import {
   WALLET_OUTBOUND_RATE_LIMIT_PERCENT
 } from "./RateLimitTable.js"
 
+type Capabilities = ReadonlyArray<readonly [number, string]>
+
 export interface HandshakeOptions {
   /** The network name (`selected_network`), e.g. "mainnet", "testnet11". */
   readonly networkId: string
@@ -50,7 +52,7 @@ export interface HandshakeOptions {
   readonly softwareVersion?: string | undefined
   /** Overrides `defaultCapabilities(nodeType)` (plus RATE_LIMITS_V3 when `rateLimitsV3`). */
   readonly capabilities?: ReadonlyArray<readonly [number, string]> | undefined
-  /** Advertise RATE_LIMITS_V3 (capability 7) — the reference's `rate_limits: 3`. A listener activates it on demand. */
+  /** Advertise RATE_LIMITS_V3 (capability 7), the reference's `rate_limits: 3`. A listener activates it on demand. */
   readonly rateLimitsV3?: boolean | undefined
   /** Default: 30 s for the listener (`peer_connect_timeout`), 120 s for the dialer (`outbound_handshake_timeout`). */
   readonly timeout?: Duration.DurationInput | undefined
@@ -90,7 +92,9 @@ const utf8Length = (s: string): number => new TextEncoder().encode(s).length
 /** Reads the remote's Handshake and checks it in the reference's order. */
 export const validateHandshake = (frame: Uint8Array, networkId: string): Either.Either<Handshake, PeerError> => {
   const envelope = decodeFrame(frame)
-  if (envelope._tag === "Left") return Either.left(fail("HandshakeInvalid", `invalid handshake: ${envelope.left.message}`))
+  if (envelope._tag === "Left") {
+    return Either.left(fail("HandshakeInvalid", `invalid handshake: ${envelope.left.message}`))
+  }
   if (envelope.right.type !== ProtocolMessageTypes.handshake) {
     const name = messageTypeName(envelope.right.type) ?? String(envelope.right.type)
     return Either.left(fail("HandshakeInvalid", `expected a handshake, got ${name}`))
@@ -204,7 +208,7 @@ export const perform = (
   const { networkId, nodeType } = options
   const ourCapabilities = options.capabilities ??
     [...defaultCapabilities(nodeType), ...(options.rateLimitsV3 ? [[Capability.RATE_LIMITS_V3, "1"] as const] : [])]
-  const ourHandshake = (protocolVersion: string, capabilities: ReadonlyArray<readonly [number, string]>): Handshake => ({
+  const ourHandshake = (protocolVersion: string, capabilities: Capabilities): Handshake => ({
     network_id: networkId,
     protocol_version: protocolVersion,
     software_version: options.softwareVersion ?? DEFAULT_SOFTWARE_VERSION,
@@ -218,14 +222,17 @@ export const perform = (
     const receive = Effect.tap(readFrame(reader), (frame) => {
       consumed.push({ type: frame[0] ?? 0, size: Math.max(0, frame.length - 6) })
     })
-    if (role === "dialer") yield* sendMessage(connection, "handshake", ourHandshake(PROTOCOL_VERSIONS[nodeType], ourCapabilities))
+    if (role === "dialer") {
+      yield* sendMessage(connection, "handshake", ourHandshake(PROTOCOL_VERSIONS[nodeType], ourCapabilities))
+    }
     const theirs = yield* Effect.flatMap(receive, (frame) => validateHandshake(frame, networkId))
     const remoteType = theirs.node_type as NodeType
     const remoteCapabilities = activeCapabilities(theirs.capabilities)
     let localCapabilities = ourCapabilities
     if (role === "listener") {
       // Listener auto-activation of v3: the dialer asked for it, so we append it to our reply.
-      if (remoteCapabilities.has(Capability.RATE_LIMITS_V3) && !activeCapabilities(ourCapabilities).has(Capability.RATE_LIMITS_V3)) {
+      const v3 = Capability.RATE_LIMITS_V3
+      if (remoteCapabilities.has(v3) && !activeCapabilities(ourCapabilities).has(v3)) {
         localCapabilities = [...ourCapabilities, [Capability.RATE_LIMITS_V3, "1"]]
       }
       yield* sendMessage(connection, "handshake", ourHandshake(PROTOCOL_VERSIONS[remoteType], localCapabilities))
@@ -234,7 +241,8 @@ export const perform = (
     const v3 = localActive.has(Capability.RATE_LIMITS_V3) && remoteCapabilities.has(Capability.RATE_LIMITS_V3)
     let remoteWindows: ReadonlyMap<number, number> = new Map()
     if (v3) {
-      yield* sendMessage(connection, "configure_window_sizes", { settings: [...v3Windows].map(([t, w]) => [t, w] as [number, number]) })
+      const settings = [...v3Windows].map(([type, window]) => [type, window] as [number, number])
+      yield* sendMessage(connection, "configure_window_sizes", { settings })
       remoteWindows = yield* Effect.flatMap(receive, parseWindowSizes)
     }
     const both = (capability: number) => localActive.has(capability) && remoteCapabilities.has(capability)
@@ -273,7 +281,9 @@ export const perform = (
     reason: "HandshakeTimeout",
     message: `handshake not finished within ${Duration.format(Duration.decode(timeout))}`,
     // The listener treats it as an invalid handshake; the dialer just closes.
-    ...(role === "listener" ? CHIA_VERDICTS.HandshakeTimeout : { banSeconds: 0, closeCode: WS_CLOSE_OK, closeReason: "" })
+    ...(role === "listener"
+      ? CHIA_VERDICTS.HandshakeTimeout
+      : { banSeconds: 0, closeCode: WS_CLOSE_OK, closeReason: "" })
   })
   return exchange.pipe(
     Effect.timeoutFail({ duration: timeout, onTimeout: () => timedOut }),

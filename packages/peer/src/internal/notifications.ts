@@ -47,7 +47,9 @@ export const makeNotifications = (options: { readonly buffer: number; readonly r
             let set = subscribers.get(type)
             if (set === undefined) subscribers.set(type, (set = new Set()))
             set.add(mailbox)
-            yield* Effect.addFinalizer(() => Effect.sync(() => set.delete(mailbox)).pipe(Effect.zipRight(mailbox.shutdown)))
+            yield* Effect.addFinalizer(() =>
+              Effect.sync(() => set.delete(mailbox)).pipe(Effect.zipRight(mailbox.shutdown))
+            )
           }
           return Mailbox.toStream(mailbox)
         })

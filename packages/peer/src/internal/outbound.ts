@@ -10,15 +10,22 @@ import type { PeerError } from "../PeerError.js"
 import type { MessageMap, ProtocolFamily, Session } from "../ProtocolFamily.js"
 import type { Errors } from "./errors.js"
 import { makeRateLimiter } from "./rateLimiter.js"
+import { makeWindow, type Window } from "./window.js"
 
 export interface Outbound {
+  /**
+   * Sends one message. `deadline` (clock millis) bounds a wait for the rate limiter (requests); without it the wait
+   * ends with the current window at the latest.
+   */
   readonly transmit: (
     type: number,
     id: number | undefined,
     payload: unknown,
-    name: string
+    name: string,
+    deadline?: number
   ) => Effect.Effect<void, PeerError>
-  readonly withWindow: <A, E>(type: number, effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+  /** The negotiated window of a request type, if any. */
+  readonly window: (type: number) => Window | undefined
 }
 
 export const makeOutbound = <M extends MessageMap, Info>(options: {
@@ -35,15 +42,15 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
   const limiter = config.exemptFromRateLimits || session.outboundLimits === undefined
     ? undefined
     : makeRateLimiter(session.outboundLimits, "outbound")
-  const windows = new Map<number, Effect.Semaphore>()
+  const windows = new Map<number, Window>()
   for (const [type, size] of session.windows.outbound) {
-    if (size > 0) windows.set(type, Effect.unsafeMakeSemaphore(size))
+    if (size > 0) windows.set(type, makeWindow(size))
   }
 
   const send = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> =>
     Effect.mapError(connection.send(frame), (error) => errors.fromSend(error, name))
 
-  const transmit: Outbound["transmit"] = (type, id, payload, name) =>
+  const transmit: Outbound["transmit"] = (type, id, payload, name, deadline) =>
     Effect.suspend(() => {
       if (options.isClosing()) return Effect.fail(errors.closedNow(name))
       const encoded = family.encodeFrame(type, id, payload)
@@ -51,21 +58,25 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
       const frame = encoded.right
       if (limiter === undefined || options.bypass(type)) return send(frame, name)
       const size = family.payloadSize(frame, id)
-      const attempt: Effect.Effect<void, PeerError> = Effect.suspend(() => {
-        if (options.isClosing()) return Effect.fail(errors.closedNow(name))
-        if (limiter.check(type, size, options.now())) return send(frame, name)
-        if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
-        return Effect.zipRight(Effect.sleep(config.outboundRetryInterval), attempt)
+      if (limiter.check(type, size, options.now())) return send(frame, name)
+      if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
+      // Over the limit: retry every `outboundRetryInterval`, as the reference's `_wait_and_retry` does.
+      const retry: Effect.Effect<void, PeerError> = Effect.sleep(config.outboundRetryInterval).pipe(
+        Effect.zipRight(Effect.suspend(() => {
+          if (options.isClosing()) return Effect.fail(errors.closedNow(name))
+          return limiter.check(type, size, options.now()) ? send(frame, name) : retry
+        }))
+      )
+      if (deadline === undefined) return retry
+      return Effect.timeoutFail(retry, {
+        duration: Math.max(0, deadline - options.now()),
+        onTimeout: () => errors.make("Timeout", `${name} still over the outbound rate limit at its deadline`, name)
       })
-      return attempt
     })
 
   return {
     transmit,
-    withWindow: (type, effect) => {
-      const window = windows.get(type)
-      return window === undefined ? effect : window.withPermits(1)(effect)
-    }
+    window: (type) => windows.get(type)
   }
 }
 

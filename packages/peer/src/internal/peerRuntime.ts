@@ -1,29 +1,39 @@
 /**
- * The peer core. One reader fiber decodes frames in order, charges the inbound rate limiter, completes pending requests
- * and queues everything else; one dispatcher fiber admits, publishes and starts handlers (bounded by a semaphore);
- * heartbeat and idle fibers watch liveness. All of them are supervised by the peer's Scope; `shutdown` is the single
- * place where the peer ends, records why, and closes the connection with the verdict.
+ * The peer core. One reader fiber takes frames in order: it decodes them, charges the inbound rate limiter, completes
+ * pending requests, and admits, decodes and publishes everything else before queueing its handler on the handler pool
+ * (bounded concurrency); request and handler deadlines share one timer fiber; heartbeat and idle fibers watch liveness.
+ * All of them are supervised by the peer's Scope; `shutdown` is the single place where the peer ends, records why, and
+ * closes the connection with the verdict.
  */
-import { Deferred, Duration, Effect, Exit, FiberSet, Option, Queue } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option } from "effect"
 import type { Scope } from "effect"
-import type { Connection } from "@peerwire/transport"
-import type { Handler, Handlers, Peer, RequestOptions } from "../Peer.js"
+import type { Connection, TransportError } from "@peerwire/transport"
+import type { Handler, HandlerContext, Handlers, Peer, RequestOptions } from "../Peer.js"
 import type { PeerConfig } from "../PeerConfig.js"
 import { type PeerClosed, PeerError } from "../PeerError.js"
-import type { Envelope, MessageMap, ProtocolFamily, ReplyMap, Session } from "../ProtocolFamily.js"
-import type { FrameReader } from "./frameReader.js"
+import type { Envelope, MessageMap, NameOf, ProtocolFamily, ReplyMap, Session } from "../ProtocolFamily.js"
+import { makeDeadlines } from "./deadlines.js"
 import { makeErrors } from "./errors.js"
+import type { FrameReader } from "./frameReader.js"
+import { makeHandlerPool } from "./handlerPool.js"
 import { makeNotifications } from "./notifications.js"
+import { makeOutbound } from "./outbound.js"
 import { makeRateLimiter } from "./rateLimiter.js"
 import { makeRequestIds } from "./requestIds.js"
-import { makeOutbound } from "./outbound.js"
+
+interface Reply {
+  readonly name: string
+  readonly payload: unknown
+}
 
 interface Pending {
   readonly type: number
-  readonly deferred: Deferred.Deferred<{ readonly name: string; readonly payload: unknown }, PeerError>
+  readonly deferred: Deferred.Deferred<Reply, PeerError>
 }
 
-type AnyHandler = (payload: unknown, context: { id: number | undefined; name: string }) => Effect.Effect<unknown, PeerError>
+type AnyHandler = (payload: unknown, context: HandlerContext) => Effect.Effect<unknown, PeerError>
+
+const LOCAL_CLOSE: PeerClosed = { initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() }
 
 export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Info>(options: {
   readonly connection: Connection
@@ -37,16 +47,20 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const { config, connection, family, reader, session } = options
     const clock = yield* Effect.clock
     const now = (): number => clock.unsafeCurrentTimeMillis()
+    const typeOf = (name: string): number => family.typeOf(name as NameOf<M>)
     const errors = makeErrors(family)
     const lateWindowMillis = Duration.toMillis(config.lateResponseWindow)
+    const handlerTimeoutMillis = Duration.toMillis(config.handlerTimeout)
 
     const pending = new Map<number, Pending>()
+    // Timed-out ids → until when they stay reserved.
     const timedOut = new Map<number, number>()
     const ids = makeRequestIds(family.idRange(session.role))
     const handlers = new Map<number, AnyHandler>()
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
-      if (handler !== undefined) handlers.set(family.typeOf(name), handler as AnyHandler)
+      if (handler !== undefined) handlers.set(typeOf(name), handler as AnyHandler)
     }
+    // Inbound requests of each type being handled (v3 receive windows).
     const inFlight = new Map<number, number>()
     const notifications = makeNotifications({ buffer: config.notificationBuffer, replay: config.notificationReplay })
     const bypass = (type: number): boolean => session.windows.inbound.has(type) || session.windows.outbound.has(type)
@@ -58,10 +72,14 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     const closedDeferred = yield* Deferred.make<PeerClosed>()
     let closing = false
-    const dispatchQueue = yield* Queue.bounded<Envelope>(config.dispatchQueueSize)
-    const permits = yield* Effect.makeSemaphore(config.handlerConcurrency)
     const workers = yield* FiberSet.make()
     const handlerFibers = yield* FiberSet.make()
+    const deadlines = yield* makeDeadlines(now)
+    const pool = yield* makeHandlerPool({
+      concurrency: config.handlerConcurrency,
+      queueSize: config.dispatchQueueSize,
+      fibers: handlerFibers
+    })
 
     // ---- ending -------------------------------------------------------------------------------------------------
 
@@ -75,7 +93,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
           pending.clear()
           notifications.end()
           return Deferred.succeed(closedDeferred, closed).pipe(
-            Effect.zipRight(Queue.shutdown(dispatchQueue)),
             Effect.zipRight(closed.initiator === "local" ? connection.close(closed.code, closed.reason) : Effect.void)
           )
         })
@@ -98,9 +115,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       )
     )
     // Runs before the fibers' own finalizers (finalizers run in reverse order): the scope's end is a local close.
-    yield* Effect.addFinalizer(() =>
-      shutdown({ initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() })
-    )
+    yield* Effect.addFinalizer(() => shutdown(LOCAL_CLOSE))
 
     const outbound = makeOutbound({
       connection,
@@ -124,41 +139,57 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       return false
     }
 
-    const exchange = (type: number, name: string, payload: unknown, timeoutMillis: number) =>
-      Effect.gen(function*() {
+    const timeoutError = (name: string, timeoutMillis: number) =>
+      errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
+
+    const exchange = (type: number, name: string, payload: unknown, timeoutMillis: number, deadline: number) =>
+      Effect.suspend(() => {
         const id = ids.allocate(isBusy)
         if (id === undefined) {
           const error = errors.make("NoFreeRequestId", `every request id is busy (sending ${name})`, name)
-          yield* violate(error)
-          return yield* Effect.fail(error)
+          return Effect.zipRight(violate(error), Effect.fail(error))
         }
-        const deferred = yield* Deferred.make<{ readonly name: string; readonly payload: unknown }, PeerError>()
+        const deferred = Deferred.unsafeMake<Reply, PeerError>(FiberId.none)
         pending.set(id, { type, deferred })
+        const timer = deadlines.add(deadline, () => {
+          Deferred.unsafeDone(deferred, Exit.fail(timeoutError(name, timeoutMillis)))
+        })
         let sent = false
-        return yield* outbound.transmit(type, id, payload, name).pipe(
-          Effect.tap(() => {
+        return outbound.transmit(type, id, payload, name, deadline).pipe(
+          Effect.zipRight(Effect.suspend(() => {
             sent = true
-          }),
-          Effect.zipRight(Deferred.await(deferred)),
-          Effect.timeoutFail({
-            duration: timeoutMillis,
-            onTimeout: () => errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
-          }),
+            return Deferred.await(deferred)
+          })),
           Effect.ensuring(Effect.sync(() => {
+            deadlines.remove(timer)
             if (pending.get(id)?.deferred !== deferred) return
             pending.delete(id)
+            // Reserved so that a late reply is recognised and dropped rather than taken for a new request's.
             if (sent) timedOut.set(id, now() + lateWindowMillis)
           }))
         )
       })
 
-    const request = (name: string, payload: unknown, requestOptions?: RequestOptions) =>
+    const request = (
+      name: string,
+      payload: unknown,
+      requestOptions?: RequestOptions
+    ): Effect.Effect<Reply, PeerError> =>
       Effect.suspend(() => {
         if (closing) return Effect.fail(errors.closedNow(name))
-        const type = family.typeOf(name)
+        const type = typeOf(name)
         const timeoutMillis = Duration.toMillis(requestOptions?.timeout ?? config.requestTimeout)
-        const body = exchange(type, name, payload, timeoutMillis)
-        return outbound.withWindow(type, body)
+        const deadline = now() + timeoutMillis
+        const window = outbound.window(type)
+        if (window === undefined) return exchange(type, name, payload, timeoutMillis, deadline)
+        // The window slot is held until the request ends (reply, error or timeout), as the reference's in_flight.
+        return window.take(timeoutMillis, () => timeoutError(name, timeoutMillis)).pipe(
+          Effect.zipRight(
+            Effect.suspend(() => exchange(type, name, payload, timeoutMillis, deadline)).pipe(
+              Effect.ensuring(Effect.sync(window.release))
+            )
+          )
+        )
       })
 
     // Completes the pending request `entry` with `envelope`; returns a violation when the reply breaks the protocol.
@@ -173,7 +204,8 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
           return error
         }
         const remoteError = family.errorReply.read(decoded.right)
-        fail(errors.make("ErrorResponse", `${requestName} answered with error ${remoteError.code}: ${remoteError.message}`, requestName, { remoteError }))
+        const message = `${requestName} answered with error ${remoteError.code}: ${remoteError.message}`
+        fail(errors.make("ErrorResponse", message, requestName, { remoteError }))
         return undefined
       }
       if (envelope.data.length === 0) {
@@ -196,6 +228,71 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       Deferred.unsafeDone(entry.deferred, Exit.succeed({ name: replyName, payload: decoded.right }))
       return undefined
     }
+
+    // ---- handlers -----------------------------------------------------------------------------------------------
+
+    const runHandler = (handler: AnyHandler, envelope: Envelope, name: string, payload: unknown) =>
+      Effect.withFiberRuntime<void>((fiber) => {
+        let expired = false
+        const timer = deadlines.add(now() + handlerTimeoutMillis, () => {
+          expired = true
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        })
+        return handler(payload, { id: envelope.id, name }).pipe(
+          // Finalizers still run when the timer interrupts this fiber (handlers of an interrupted fiber do not).
+          Effect.ensuring(Effect.suspend(() => {
+            deadlines.remove(timer)
+            return expired ? Effect.logWarning(`handler of ${name} timed out; nothing sent`) : Effect.void
+          })),
+          Effect.matchCauseEffect({
+            onSuccess: (result) => {
+              const reply = result as Reply | undefined
+              if (reply === undefined || reply === null) return Effect.void
+              return outbound.transmit(typeOf(reply.name), envelope.id, reply.payload, reply.name).pipe(
+                Effect.catchAll((error) => error.closeCode === undefined ? Effect.void : violate(error))
+              )
+            },
+            onFailure: (cause) => {
+              const failure = cause._tag === "Fail" ? cause.error : undefined
+              if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
+              if (cause._tag === "Interrupt") return Effect.void
+              return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
+            }
+          })
+        )
+      })
+
+    // Admits, decodes and publishes one non-reply message in frame order, then queues its handler.
+    const dispatch = (envelope: Envelope): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const type = envelope.type
+        if (family.errorReply !== undefined && type === family.errorReply.type) {
+          return Effect.logWarning("unsolicited error message from peer ignored")
+        }
+        const rejected = session.admit(type)
+        if (rejected !== undefined) return violate(rejected)
+        const name = family.nameOf(type) ?? String(type)
+        const decoded = family.decodePayload(type, envelope.data)
+        if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
+        const payload = decoded.right
+        const handler = handlers.get(type)
+        if (handler === undefined) {
+          return config.unhandled === "reject"
+            ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
+            : notifications.publish(type, payload)
+        }
+        const window = session.windows.inbound.get(type)
+        const active = inFlight.get(type) ?? 0
+        if (window !== undefined && window > 0 && active >= window) {
+          return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
+        }
+        inFlight.set(type, active + 1)
+        const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
+        return notifications.publish(type, payload).pipe(
+          Effect.zipRight(pool.submit(Effect.ensuring(runHandler(handler, envelope, name, payload), done))),
+          Effect.onInterrupt(() => done)
+        )
+      })
 
     // ---- reader -------------------------------------------------------------------------------------------------
 
@@ -226,22 +323,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       return envelope
     }
 
-    const readLoop: Effect.Effect<void> = Effect.gen(function*() {
-      while (!closing) {
-        const batch = yield* reader.nextBatch
-        if (Option.isNone(batch)) break
-        for (const frame of batch.value) {
-          if (closing) return
-          const outcome = onFrame(frame)
-          if (outcome === undefined) continue
-          if (outcome instanceof PeerError) return yield* violate(outcome)
-          if (!dispatchQueue.unsafeOffer(outcome)) yield* Queue.offer(dispatchQueue, outcome)
-        }
-      }
-      yield* remoteEnded(Option.none())
-    }).pipe(Effect.catchAll((error) => remoteEnded(Option.some(error))))
-
-    const remoteEnded = (failure: Option.Option<import("@peerwire/transport").TransportError>) =>
+    const remoteEnded = (failure: Option.Option<TransportError>) =>
       Effect.flatMap(connection.closed, (info) => {
         const error = Option.orElse(failure, () => info.error).pipe(Option.map(errors.fromTransport))
         return shutdown({
@@ -253,76 +335,25 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         })
       })
 
-    // ---- dispatch -----------------------------------------------------------------------------------------------
-
-    const runHandler = (handler: AnyHandler, envelope: Envelope, name: string, payload: unknown) =>
-      handler(payload, { id: envelope.id, name }).pipe(
-        Effect.timeoutOption(config.handlerTimeout),
-        Effect.matchCauseEffect({
-          onSuccess: (result) => {
-            if (Option.isNone(result)) return Effect.logWarning(`handler of ${name} timed out; nothing sent`)
-            const reply = result.value as { readonly name: string; readonly payload: unknown } | undefined
-            if (reply === undefined || reply === null) return Effect.void
-            return outbound.transmit(family.typeOf(reply.name), envelope.id, reply.payload, reply.name).pipe(
-              Effect.catchAll((error) => error.closeCode === undefined ? Effect.void : violate(error))
-            )
-          },
-          onFailure: (cause) => {
-            const failure = cause._tag === "Fail" ? cause.error : undefined
-            if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
-            if (cause._tag === "Interrupt") return Effect.void
-            return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
-          }
-        })
-      )
-
-    const dispatchOne = (envelope: Envelope): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const type = envelope.type
-        if (family.errorReply !== undefined && type === family.errorReply.type) {
-          return Effect.logWarning("unsolicited error message from peer ignored")
+    const readLoop: Effect.Effect<void> = Effect.gen(function*() {
+      while (!closing) {
+        const batch = yield* reader.nextBatch
+        if (Option.isNone(batch)) break
+        for (const frame of batch.value) {
+          if (closing) return
+          const outcome = onFrame(frame)
+          if (outcome === undefined) continue
+          if (outcome instanceof PeerError) return yield* violate(outcome)
+          yield* dispatch(outcome)
         }
-        const rejected = session.admit(type)
-        if (rejected !== undefined) return violate(rejected)
-        const name = family.nameOf(type) ?? String(type)
-        const decoded = family.decodePayload(type, envelope.data)
-        if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
-        const payload = decoded.right
-        const handler = handlers.get(type)
-        if (handler === undefined) {
-          const publish = notifications.publish(type, payload)
-          return config.unhandled === "reject"
-            ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
-            : publish
-        }
-        const window = session.windows.inbound.get(type)
-        const active = inFlight.get(type) ?? 0
-        if (window !== undefined && window > 0 && active >= window) {
-          return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
-        }
-        inFlight.set(type, active + 1)
-        const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
-        return notifications.publish(type, payload).pipe(
-          Effect.zipRight(permits.take(1)),
-          Effect.zipRight(
-            FiberSet.run(
-              handlerFibers,
-              runHandler(handler, envelope, name, payload).pipe(Effect.ensuring(Effect.zipRight(permits.release(1), done)))
-            )
-          ),
-          Effect.onInterrupt(() => done),
-          Effect.asVoid
-        )
-      })
-
-    const dispatchLoop = Effect.forever(Effect.flatMap(Queue.take(dispatchQueue), dispatchOne))
+      }
+      yield* remoteEnded(Option.none())
+    }).pipe(Effect.catchAll((error) => remoteEnded(Option.some(error))))
 
     // ---- liveness -----------------------------------------------------------------------------------------------
 
     const heartbeat = (settings: NonNullable<PeerConfig["heartbeat"]>) =>
-      Effect.forever(
-        Effect.sleep(settings.interval).pipe(Effect.zipRight(connection.ping(settings.timeout)))
-      ).pipe(
+      Effect.forever(Effect.zipRight(Effect.sleep(settings.interval), connection.ping(settings.timeout))).pipe(
         Effect.catchAll((cause) => violate(errors.make("HeartbeatTimeout", "no pong in time", undefined, { cause })))
       )
 
@@ -337,7 +368,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     }
 
     yield* FiberSet.run(workers, readLoop)
-    yield* FiberSet.run(workers, dispatchLoop)
     if (config.heartbeat !== undefined) yield* FiberSet.run(workers, heartbeat(config.heartbeat))
     if (config.idleTimeout !== undefined) yield* FiberSet.run(workers, idle(config.idleTimeout))
 
@@ -348,17 +378,16 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       request: (name, payload, requestOptions) => request(name, payload, requestOptions) as never,
       send: (name, payload) =>
         Effect.suspend(() =>
-          closing ? Effect.fail(errors.closedNow(name)) : outbound.transmit(family.typeOf(name), undefined, payload, name)
+          closing
+            ? Effect.fail(errors.closedNow(name))
+            : outbound.transmit(typeOf(name), undefined, payload, name)
         ),
       handle: (name, handler: Handler<MessageMap, ReplyMap<MessageMap>, string>) =>
         Effect.sync(() => {
-          handlers.set(family.typeOf(name), handler as AnyHandler)
+          handlers.set(typeOf(name), handler as AnyHandler)
         }),
-      messages: (name) => notifications.subscribe(family.typeOf(name)),
-      close: (error) =>
-        error === undefined
-          ? shutdown({ initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() })
-          : violate(error),
+      messages: (name) => notifications.subscribe(typeOf(name)),
+      close: (error) => (error === undefined ? shutdown(LOCAL_CLOSE) : violate(error)),
       closed: Deferred.await(closedDeferred),
       isClosed: Effect.sync(() => closing)
     }

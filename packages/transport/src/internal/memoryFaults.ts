@@ -31,7 +31,10 @@ export interface ResolvedFaults {
 
 const invalid = (message: string) => new TransportError({ reason: "InvalidOptions", message })
 
-const millisOf = (input: Duration.DurationInput | undefined, what: string): Effect.Effect<number | undefined, TransportError> => {
+const millisOf = (
+  input: Duration.DurationInput | undefined,
+  what: string
+): Effect.Effect<number | undefined, TransportError> => {
   if (input === undefined) return Effect.succeed(undefined)
   const decoded = Duration.decodeUnknown(input)
   if (Option.isNone(decoded) || !Duration.isFinite(decoded.value)) {
@@ -64,7 +67,13 @@ export const checkFaults = (faults: LinkFaults): Effect.Effect<PartialResolved, 
     return out
   })
 
-export const NO_FAULTS: ResolvedFaults = { latency: 0, jitter: 0, bandwidth: 0, dropAfterFrames: undefined, blackhole: false }
+export const NO_FAULTS: ResolvedFaults = {
+  latency: 0,
+  jitter: 0,
+  bandwidth: 0,
+  dropAfterFrames: undefined,
+  blackhole: false
+}
 
 /** `host:port`, with brackets around IPv6 hosts. */
 export const addressKey = (address: Address): string =>

@@ -87,7 +87,12 @@ export class MemoryLink {
     return Effect.flatMap(Clock.currentTimeMillis, (now) =>
       at <= now
         ? action
-        : Effect.asVoid(Effect.forkIn(Effect.zipRight(sleepMillis(at - now), action), this.ends[owner].scope)))
+        // The wait is made interruptible explicitly: a fork inherits the caller's (often uninterruptible) region, and
+        // closing the owner's scope must be able to stop it.
+        : Effect.asVoid(Effect.forkIn(
+          Effect.zipRight(Effect.interruptible(sleepMillis(at - now)), Effect.uninterruptible(action)),
+          this.ends[owner].scope
+        )))
   }
 
   /** When `size` bytes sent now from `side` arrive, or `undefined` when they are lost. Advances the wire state. */
@@ -100,7 +105,8 @@ export class MemoryLink {
       const start = Math.max(now, pipe.busyUntil)
       pipe.busyUntil = start + wire
       const jitter = yield* this.env.jitter(faults.jitter)
-      const at = Math.max(pipe.lastDeliverAt, start + wire + faults.latency + jitter)
+      // Whole milliseconds: the clock's own unit, and no float drift between a computed time and the clock's.
+      const at = Math.max(pipe.lastDeliverAt, Math.ceil(start + wire + faults.latency + jitter))
       pipe.lastDeliverAt = at
       return at
     })
@@ -186,6 +192,7 @@ export class MemoryLink {
       // A pipe that already ended means the receiver closed; the frame is lost on its way, as on a real wire.
       if (arrival !== undefined && pipe.end === undefined) {
         if (copy.length > this.ends[receiver].maxFrameSize) {
+          pipe.push({ frame: new Uint8Array(0), deliverAt: arrival, seq, oversized: true })
           const limit = this.ends[receiver].maxFrameSize
           const error = failure("FrameTooLarge", `received a ${copy.length}-byte frame, over the limit of ${limit}`)
           yield* this.at(
@@ -213,15 +220,17 @@ export class MemoryLink {
   ping(side: Side, timeout: Duration.DurationInput): Effect.Effect<Duration.Duration, TransportError> {
     const end = this.ends[side]
     return Effect.gen(this, function*() {
-      if (end.info !== undefined) return yield* Effect.fail(failure("WriteAfterClose", `connection ${end.id} is closed`))
+      if (end.info !== undefined) {
+        return yield* Effect.fail(failure("WriteAfterClose", `connection ${end.id} is closed`))
+      }
       const there = this.faults(side)
       const back = this.faults(other(side))
       const start = yield* Clock.currentTimeMillis
       const roundTrip = there.blackhole || back.blackhole ?
         Effect.never :
         Effect.gen(this, function*() {
-          const out = there.latency + (yield* this.env.jitter(there.jitter))
-          const home = back.latency + (yield* this.env.jitter(back.jitter))
+          const out = Math.ceil(there.latency + (yield* this.env.jitter(there.jitter)))
+          const home = Math.ceil(back.latency + (yield* this.env.jitter(back.jitter)))
           yield* sleepMillis(out + home)
         })
       const lost = Effect.zipRight(

@@ -1,7 +1,14 @@
 /** The shared state of one in-memory network: listeners by address, live links, fault rules and partitions. */
-import { Effect, Random } from "effect"
+import { Effect, type Queue, Random, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
-import type { Address, Connection, GateVerdict, InboundRequest } from "../Transport.js"
+import type {
+  Address,
+  Connection,
+  GateVerdict,
+  InboundRequest,
+  PeerVerification,
+  TransportError
+} from "../Transport.js"
 import {
   addressKey,
   checkFaults,
@@ -13,13 +20,11 @@ import {
   type ResolvedFaults
 } from "./memoryFaults.js"
 import type { LinkEnvironment, MemoryLink } from "./memoryLink.js"
-import type { Queue, Scope } from "effect"
-import type { TransportError } from "../Transport.js"
 
 /** A listener's own TLS side: the DER it presents and how it checks clients. */
 export interface OwnTls {
   readonly der: Uint8Array
-  readonly verify: { readonly _tag: "RequireCa"; readonly caPem: ReadonlyArray<string> } | { readonly _tag: "AcceptAny" }
+  readonly verify: PeerVerification
 }
 
 export interface ListenerEntry {
@@ -101,7 +106,8 @@ export class NetworkState implements LinkEnvironment {
     return this.partitioned(from, to) ? { ...resolved, blackhole: true } : resolved
   }
 
-  readonly jitter = (max: number): Effect.Effect<number> => (max > 0 ? this.random.nextRange(0, max) : Effect.succeed(0))
+  readonly jitter = (max: number): Effect.Effect<number> =>
+    max > 0 ? this.random.nextRange(0, max) : Effect.succeed(0)
 
   readonly forget = (link: MemoryLink): void => {
     this.links.delete(link)

@@ -36,6 +36,11 @@ export interface Envelope {
   readonly deliverAt: number
   /** Position in the pipe; cut-offs ("everything before the oversized frame") are expressed in it. */
   readonly seq: number
+  /**
+   * Stands for a frame over the receiver's limit: the reader stops in front of it (the receiver closes the connection
+   * when it arrives), so frames sent after it are never read.
+   */
+  readonly oversized?: boolean
 }
 
 /** How the receiving end's frame stream ends once the buffered frames are read. */
@@ -74,7 +79,9 @@ export class Pipe {
   finish(end: PipeEnd, keep: (envelope: Envelope) => boolean): void {
     if (this.end !== undefined) return
     this.end = end
-    while (this.size > 0 && !keep(this.items[this.items.length - 1]!)) {
+    const marker = this.items.findIndex((e, i) => i >= this.head && e.oversized === true)
+    const lost = (e: Envelope, index: number) => !keep(e) || (marker >= 0 && index >= marker)
+    while (this.size > 0 && lost(this.items[this.items.length - 1]!, this.items.length - 1)) {
       this.inFlight -= this.items.pop()!.frame.length
     }
     this.readable.notify()
@@ -85,7 +92,7 @@ export class Pipe {
     const out: Array<Uint8Array> = []
     while (out.length < MAX_CHUNK && this.size > 0) {
       const next = this.items[this.head]!
-      if (!ignoreTime && next.deliverAt > now) break
+      if (next.oversized === true || (!ignoreTime && next.deliverAt > now)) break
       this.head++
       this.inFlight -= next.frame.length
       out.push(next.frame)
@@ -112,6 +119,11 @@ export class Pipe {
       }
       const now = yield* Clock.currentTimeMillis
       const first = this.items[this.head]!
+      if (first.oversized === true) {
+        // Nothing passes an oversized frame; `finish` (when it arrives) removes it and what follows.
+        yield* this.readable.until(() => this.end !== undefined)
+        return yield* loop
+      }
       // After the end, whatever is still buffered had arrived before it (see `finish`), so no more waiting.
       if (first.deliverAt > now && this.end === undefined) {
         yield* Effect.race(

@@ -1,7 +1,16 @@
 /** `dial` and `listen` of the in-memory transport: address lookup, simulated TLS, the gate, and pairing the ends. */
 import { Duration, Effect, ExecutionStrategy, Option, Queue, Scope, Stream } from "effect"
 import { certificateDer, checkIdentity, nodeId, verifyChain } from "../Certificates.js"
-import type { Address, Connection, DialOptions, GateVerdict, ListenOptions, Listener, TlsSettings, TransportShape } from "../Transport.js"
+import type {
+  Address,
+  Connection,
+  DialOptions,
+  GateVerdict,
+  ListenOptions,
+  Listener,
+  TlsSettings,
+  TransportShape
+} from "../Transport.js"
 import {
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_MAX_FRAME_SIZE,
@@ -27,7 +36,7 @@ interface Limits {
 }
 
 const checkLimits = (
-  options: { readonly maxFrameSize?: number | undefined; readonly highWaterMark?: number | undefined; readonly openTimeout?: Duration.DurationInput | undefined }
+  options: Pick<DialOptions, "maxFrameSize" | "highWaterMark" | "openTimeout">
 ): Effect.Effect<Limits, TransportError> => {
   const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK
@@ -44,9 +53,9 @@ const checkLimits = (
   return Effect.succeed({ maxFrameSize, highWaterMark, openTimeout: openTimeout.value })
 }
 
-const sleepMillis = (millis: number) => (millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void)
+const sleepMillis = (millis: number) => (millis > 0 ? Effect.sleep(Duration.millis(Math.ceil(millis))) : Effect.void)
 
-/** A transport of one memory host on `net`. `identities` caches checked TLS identities by certificate PEM. */
+/** A transport of one memory host on `net`. `identities` caches checked TLS identities (certificate and key PEM). */
 export const makeTransport = (net: NetworkState, host: string): TransportShape => {
   const identities = new Map<string, Uint8Array>()
 
@@ -57,7 +66,8 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
         return yield* error("InvalidOptions", "tls.verify RequireCa needs at least one CA certificate")
       }
       const pem = settings.identity.certificatePem
-      let der = identities.get(pem)
+      const cacheKey = `${pem}\n${settings.identity.privateKeyPem}`
+      let der = identities.get(cacheKey)
       if (der === undefined) {
         yield* checkIdentity(settings.identity, "TLS certificate", "TLS private key").pipe(
           Effect.mapError((e) => error("InvalidOptions", `invalid TLS identity: ${e.message}`, e))
@@ -65,7 +75,7 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
         der = yield* certificateDer(pem).pipe(
           Effect.mapError((e) => error("InvalidOptions", `invalid TLS certificate: ${e.message}`, e))
         )
-        identities.set(pem, der)
+        identities.set(cacheKey, der)
       }
       return { der, verify: settings.verify }
     })

@@ -91,7 +91,11 @@ export const makeDiscovery = (settings: DiscoverySettings) =>
         const address = { host: peer.host, port: peer.serverPort }
         if (peer.direction === "outbound") {
           // As the reference: a plain message (no id); the answer arrives as `respond_peers` through the handler.
-          yield* Effect.ignore(peer.peer.send("request_peers", {}))
+          const ask = Effect.ignore(peer.peer.send("request_peers", {}))
+          yield* ask
+          if (settings.requestPeersInterval !== undefined) {
+            yield* ask.pipe(Effect.repeat(Schedule.spaced(settings.requestPeersInterval)), Effect.delay(settings.requestPeersInterval), Effect.forkScoped)
+          }
           yield* book.connected(address).pipe(Effect.repeat(Schedule.spaced(CONNECTED_REFRESH)), Effect.forkScoped)
         } else if (peer.serverPort !== 0) {
           const now = yield* nowSeconds

@@ -45,6 +45,7 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
       running = false
     }))
 
+    const dialOptions = { tls: settings.tls, openTimeout: settings.connectTimeout, maxFrameSize: settings.maxFrameSize }
     const publish = (event: NodeEvent) => PubSub.publish(events, event)
     const advertisedPort = (): number => settings.advertisedPort ?? bound?.port ?? 0
     const ownId = (): string =>
@@ -163,6 +164,16 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
           if (established !== undefined) yield* Deferred.succeed(established, entry)
           return yield* peer.close()
         }
+        // Both sides dialed each other at once: keep the connection dialed by the lower node id, which both ends
+        // agree on (the reference replaces unconditionally, and then both ends close the same pair of links).
+        const existing = registry.get(entry.nodeId)
+        if (existing !== undefined && existing.direction !== entry.direction) {
+          const keepOutbound = ownId() < entry.nodeId
+          if ((entry.direction === "outbound") !== keepOutbound) {
+            yield* refuse("duplicate connection (crossed dials)")
+            return yield* new ConnectError({ reason: "Duplicate", address, message: `already connected to ${entry.nodeId}` })
+          }
+        }
         const previous = registry.add(entry)
         if (previous !== undefined) yield* previous.peer.close()
         yield* Deferred.succeed(ready, entry)
@@ -196,7 +207,7 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
       const failed = (message: string, cause: unknown) => new ConnectError({ reason: "Failed", address, message, cause })
       const body = Effect.gen(function*() {
         const ready = yield* Deferred.make<ConnectedPeer>()
-        const connection = yield* transport.dial(address, { tls: settings.tls, openTimeout: settings.connectTimeout }).pipe(
+        const connection = yield* transport.dial(address, dialOptions).pipe(
           Effect.mapError((e) => failed(`cannot connect to ${where}: ${e.message}`, e))
         )
         if (isOwnCertificate(connection)) {
@@ -307,7 +318,8 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
             port: listen.port,
             tls: settings.tls,
             gate,
-            openTimeout: settings.connectTimeout
+            openTimeout: settings.connectTimeout,
+            maxFrameSize: settings.maxFrameSize
           }).pipe(Scope.extend(scope))
           bound = listener.address
           yield* listener.connections.pipe(
@@ -332,7 +344,7 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
 
     const probe = (address: Address): Effect.Effect<boolean> =>
       Effect.scoped(Effect.gen(function*() {
-        const connection = yield* transport.dial(address, { tls: settings.tls, openTimeout: settings.connectTimeout })
+        const connection = yield* transport.dial(address, dialOptions)
         const ready = yield* Deferred.make<ConnectedPeer>()
         const peer = yield* ChiaPeer.fromConnection(connection, "dialer", { ...peerOptions(address.host, ready), handlers: {} })
         yield* peer.close()
