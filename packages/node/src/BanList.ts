@@ -42,7 +42,7 @@ export interface BanListOptions {
   readonly path?: string | undefined
   /** CIDRs (or single IPs) that are never banned, besides loopback. */
   readonly trustedNetworks?: ReadonlyArray<string> | undefined
-  /** Exempt loopback addresses, as the reference does. Default true; tests of banning on 127.0.0.1 turn it off. */
+  /** Exempt 127.0.0.1 and ::1, as the reference does. Default true; tests of banning on 127.0.0.1 turn it off. */
   readonly exemptLocalhost?: boolean | undefined
   readonly flushInterval?: Duration.DurationInput | undefined
 }
@@ -54,12 +54,8 @@ const BanFile = Schema.parseJson(
   })
 )
 
-const LOOPBACK = (() => {
-  const list = new BlockList()
-  list.addSubnet("127.0.0.0", 8, "ipv4")
-  list.addAddress("::1", "ipv6")
-  return list
-})()
+/** Exactly the hosts the reference treats as local (`is_localhost`): not all of 127/8. */
+const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1", "0:0:0:0:0:0:0:1"])
 
 /** Canonical key for a host: IPv4-mapped IPv6 (`::ffff:1.2.3.4`, as Node reports some sockets) becomes plain IPv4. */
 export const normalizeHost = (host: string): string => {
@@ -102,7 +98,7 @@ export const make = (options: BanListOptions = {}) =>
     }
     const isExempt = (host: string) => {
       const h = normalizeHost(host)
-      return (exemptLocalhost && (h === "localhost" || matches(LOOPBACK, h))) || matches(trusted, h)
+      return (exemptLocalhost && LOCALHOST.has(h)) || matches(trusted, h)
     }
     const current = (now: number): Array<Ban> => {
       for (const [host, ban] of bans) if (ban.until <= now) bans.delete(host)

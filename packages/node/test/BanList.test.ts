@@ -28,6 +28,8 @@ describe("BanList", () => {
       expect(yield* bans.ban("44.3.2.1", 300, "x")).toBe(false)
       expect(yield* bans.ban("2001:db8::1", 300, "x")).toBe(false)
       expect(yield* bans.ban("45.3.2.1", 300, "x")).toBe(true)
+      // Like the reference, only 127.0.0.1 itself is local: other loopback addresses can be banned.
+      expect(yield* bans.ban("127.0.0.2", 300, "x")).toBe(true)
       const strict = yield* BanList.make({ exemptLocalhost: false })
       expect(yield* strict.ban("127.0.0.1", 10, "x")).toBe(true)
     })
