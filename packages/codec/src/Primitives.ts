@@ -296,7 +296,14 @@ export const str: Codec<string> = {
         bytes[start + i] = code
       }
     }
-    const written = i === value.length ? i : i + utf8Encoder.encodeInto(value.slice(i), bytes.subarray(start + i, c.end)).written
+    let written = i
+    if (i < value.length) {
+      const rest = value.slice(i)
+      const result = utf8Encoder.encodeInto(rest, bytes.subarray(Math.min(start + i, c.end), c.end))
+      // A target too small for the whole string (only `encodeInto` with a short buffer) must not truncate it silently.
+      if (result.read !== rest.length) fail("Truncated", c.offset, `no room for the ${Buffer.byteLength(value)}-byte string`)
+      written += result.written
+    }
     writeLength(c, written)
     c.take(written)
   },

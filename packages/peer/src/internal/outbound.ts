@@ -24,6 +24,16 @@ export interface Outbound {
     name: string,
     deadline?: number
   ) => Effect.Effect<void, PeerError>
+  /**
+   * Like `transmit` without waiting: `undefined` when the message is over the outbound rate limit (then use
+   * `transmit` from a fiber that may wait).
+   */
+  readonly transmitNow: (
+    type: number,
+    id: number | undefined,
+    payload: unknown,
+    name: string
+  ) => Effect.Effect<void, PeerError> | undefined
   /** The negotiated window of a request type, if any. */
   readonly window: (type: number) => Window | undefined
 }
@@ -50,32 +60,42 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
   const send = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> =>
     Effect.mapError(connection.send(frame), (error) => errors.fromSend(error, name))
 
-  const transmit: Outbound["transmit"] = (type, id, payload, name, deadline) =>
-    Effect.suspend(() => {
-      if (options.isClosing()) return Effect.fail(errors.closedNow(name))
-      const encoded = family.encodeFrame(type, id, payload)
-      if (encoded._tag === "Left") return Effect.fail(errors.make("EncodeFailed", `${name}: ${encoded.left}`, name))
-      const frame = encoded.right
-      if (limiter === undefined || options.bypass(type)) return send(frame, name)
-      const size = family.payloadSize(frame, id)
-      if (limiter.check(type, size, options.now())) return send(frame, name)
-      if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
-      // Over the limit: retry every `outboundRetryInterval`, as the reference's `_wait_and_retry` does.
-      const retry: Effect.Effect<void, PeerError> = Effect.sleep(config.outboundRetryInterval).pipe(
-        Effect.zipRight(Effect.suspend(() => {
-          if (options.isClosing()) return Effect.fail(errors.closedNow(name))
-          return limiter.check(type, size, options.now()) ? send(frame, name) : retry
-        }))
-      )
-      if (deadline === undefined) return retry
-      return Effect.timeoutFail(retry, {
-        duration: Math.max(0, deadline - options.now()),
-        onTimeout: () => errors.make("Timeout", `${name} still over the outbound rate limit at its deadline`, name)
-      })
+  // The send effect, or `undefined` when over the rate limit and the caller does not want to wait here.
+  const attempt = (
+    type: number,
+    id: number | undefined,
+    payload: unknown,
+    name: string,
+    deadline: number | undefined,
+    mayWait: boolean
+  ): Effect.Effect<void, PeerError> | undefined => {
+    if (options.isClosing()) return Effect.fail(errors.closedNow(name))
+    const encoded = family.encodeFrame(type, id, payload)
+    if (encoded._tag === "Left") return Effect.fail(errors.make("EncodeFailed", `${name}: ${encoded.left}`, name))
+    const frame = encoded.right
+    if (limiter === undefined || options.bypass(type)) return send(frame, name)
+    const size = family.payloadSize(frame, id)
+    if (limiter.check(type, size, options.now())) return send(frame, name)
+    if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
+    if (!mayWait) return undefined
+    // Over the limit: retry every `outboundRetryInterval`, as the reference's `_wait_and_retry` does.
+    const retry: Effect.Effect<void, PeerError> = Effect.sleep(config.outboundRetryInterval).pipe(
+      Effect.zipRight(Effect.suspend(() => {
+        if (options.isClosing()) return Effect.fail(errors.closedNow(name))
+        return limiter.check(type, size, options.now()) ? send(frame, name) : retry
+      }))
+    )
+    if (deadline === undefined) return retry
+    return Effect.timeoutFail(retry, {
+      duration: Math.max(0, deadline - options.now()),
+      onTimeout: () => errors.make("Timeout", `${name} still over the outbound rate limit at its deadline`, name)
     })
+  }
 
   return {
-    transmit,
+    transmit: (type, id, payload, name, deadline) =>
+      Effect.suspend(() => attempt(type, id, payload, name, deadline, true) ?? Effect.void),
+    transmitNow: (type, id, payload, name) => attempt(type, id, payload, name, undefined, false),
     window: (type) => windows.get(type)
   }
 }

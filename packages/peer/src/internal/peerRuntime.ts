@@ -6,6 +6,7 @@
  * closes the connection with the verdict.
  */
 import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option } from "effect"
+import type { Cause } from "effect"
 import type { Scope } from "effect"
 import type { Connection, TransportError } from "@peerwire/transport"
 import type { Handler, HandlerContext, Handlers, Peer, RequestOptions } from "../Peer.js"
@@ -231,33 +232,40 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     // ---- handlers -----------------------------------------------------------------------------------------------
 
-    const runHandler = (handler: AnyHandler, envelope: Envelope, name: string, payload: unknown) =>
+    const sendReply = (result: unknown, id: number | undefined, wait: boolean): Effect.Effect<void> | undefined => {
+      const reply = result as Reply | undefined
+      if (reply === undefined || reply === null) return Effect.void
+      const type = typeOf(reply.name)
+      const sending = wait
+        ? outbound.transmit(type, id, reply.payload, reply.name)
+        : outbound.transmitNow(type, id, reply.payload, reply.name)
+      return sending?.pipe(Effect.catchAll((error) => (error.closeCode === undefined ? Effect.void : violate(error))))
+    }
+
+    const handlerFailed = (cause: Cause.Cause<PeerError>, name: string): Effect.Effect<void> => {
+      const failure = cause._tag === "Fail" ? cause.error : undefined
+      if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
+      if (cause._tag === "Interrupt") return Effect.void
+      return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
+    }
+
+    // Runs a handler's effect in a pool worker, interrupted at the handler deadline.
+    const runHandler = (effect: Effect.Effect<unknown, PeerError>, id: number | undefined, name: string) =>
       Effect.withFiberRuntime<void>((fiber) => {
         let expired = false
         const timer = deadlines.add(now() + handlerTimeoutMillis, () => {
           expired = true
           fiber.unsafeInterruptAsFork(FiberId.none)
         })
-        return handler(payload, { id: envelope.id, name }).pipe(
+        return effect.pipe(
           // Finalizers still run when the timer interrupts this fiber (handlers of an interrupted fiber do not).
           Effect.ensuring(Effect.suspend(() => {
             deadlines.remove(timer)
             return expired ? Effect.logWarning(`handler of ${name} timed out; nothing sent`) : Effect.void
           })),
           Effect.matchCauseEffect({
-            onSuccess: (result) => {
-              const reply = result as Reply | undefined
-              if (reply === undefined || reply === null) return Effect.void
-              return outbound.transmit(typeOf(reply.name), envelope.id, reply.payload, reply.name).pipe(
-                Effect.catchAll((error) => error.closeCode === undefined ? Effect.void : violate(error))
-              )
-            },
-            onFailure: (cause) => {
-              const failure = cause._tag === "Fail" ? cause.error : undefined
-              if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
-              if (cause._tag === "Interrupt") return Effect.void
-              return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
-            }
+            onSuccess: (result) => sendReply(result, id, true) ?? Effect.void,
+            onFailure: (cause) => handlerFailed(cause, name)
           })
         )
       })
@@ -286,10 +294,29 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         if (window !== undefined && window > 0 && active >= window) {
           return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
         }
+        let effect: Effect.Effect<unknown, PeerError>
+        try {
+          effect = handler(payload, { id: envelope.id, name })
+        } catch (cause) {
+          return Effect.zipRight(
+            notifications.publish(type, payload),
+            violate(errors.make("HandlerFailed", `handler of ${name} threw`, name, { cause }))
+          )
+        }
+        const published = notifications.publish(type, payload)
+        // Fast path: a handler that answered with a completed effect (`Effect.succeed(reply)`) needs no fiber; its
+        // reply goes out from here unless the outbound rate limit makes it wait.
+        if (Exit.isExit(effect)) {
+          const exit = effect as Exit.Exit<unknown, PeerError>
+          const reply = Exit.isSuccess(exit)
+            ? sendReply(exit.value, envelope.id, false)
+            : handlerFailed(exit.cause, name)
+          if (reply !== undefined) return Effect.zipRight(published, reply)
+        }
         inFlight.set(type, active + 1)
         const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
-        return notifications.publish(type, payload).pipe(
-          Effect.zipRight(pool.submit(Effect.ensuring(runHandler(handler, envelope, name, payload), done))),
+        return published.pipe(
+          Effect.zipRight(pool.submit(Effect.ensuring(runHandler(effect, envelope.id, name), done))),
           Effect.onInterrupt(() => done)
         )
       })

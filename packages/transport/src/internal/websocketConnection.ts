@@ -56,6 +56,7 @@ export class WebSocketConnection implements Connection {
   readonly peerCertificate: Option.Option<Uint8Array>
   readonly peerId: Option.Option<Uint8Array>
   readonly frames: Stream.Stream<Uint8Array, TransportError>
+  readonly takeFrames: Effect.Effect<ReadonlyArray<Uint8Array>, TransportError>
   readonly closed: Effect.Effect<CloseInfo>
 
   private state: "open" | "closing" | "closed" = "open"
@@ -79,7 +80,8 @@ export class WebSocketConnection implements Connection {
     this.peerCertificate = settings.peerCertificate
     this.peerId = Option.map(settings.peerCertificate, certificateId)
     this.inbox = new Inbox(settings.inboundHighWaterMark, () => this.ws.pause(), () => this.resumeReading())
-    this.frames = Stream.repeatEffectChunkOption(this.inbox.pull)
+    this.frames = this.inbox.stream
+    this.takeFrames = this.inbox.take
     this.closed = Deferred.await(this.closedDeferred)
     ws.on("message", this.onMessage)
     ws.on("pong", this.onPong)

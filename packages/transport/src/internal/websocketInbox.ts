@@ -2,8 +2,13 @@
  * The inbound frame buffer of one connection. `ws` hands frames over synchronously (so order is kept); when the bytes
  * waiting for the consumer pass the high-water mark the owner pauses the socket (`onHigh`) and resumes it once the
  * consumer has taken them (`onLow`). Memory stays bounded by the mark plus what one socket read can still deliver.
+ *
+ * This is the hot path of every inbound frame, so it is written for the cost of one wake-up (see
+ * `bench/transport.mjs`): a waiting consumer is one `Effect.async` without a canceler (a canceler makes Effect wrap the
+ * wait in `onInterrupt`, which costs more than the rest of the wake-up), and the consumer takes everything that
+ * arrived until it runs, as one batch.
  */
-import { Chunk, Effect, Option } from "effect"
+import { Channel, Chunk, Effect, Option, Stream } from "effect"
 import type { TransportError } from "../Transport.js"
 
 /** Bookkeeping cost of one buffered frame on top of its bytes, so a flood of tiny frames also hits the mark. */
@@ -16,20 +21,29 @@ export const FRAME_OVERHEAD = 64
  */
 export const RELEASE_AFTER_BYTES = 64 * 1024
 
-const EMPTY: Chunk.Chunk<Uint8Array> = Chunk.empty()
+const NO_FRAMES: ReadonlyArray<Uint8Array> = []
+const EMPTY_CHUNK: Chunk.Chunk<Uint8Array> = Chunk.empty()
+/** Marks "emit an empty chunk" in the Stream's pull (compared by identity). */
+const RELEASE_FRAMES: ReadonlyArray<Uint8Array> = []
 
-type Pull = Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<TransportError>>
-type Resume = (pull: Pull) => void
+type Batch = Effect.Effect<ReadonlyArray<Uint8Array>, TransportError>
+type Resume = (batch: Batch) => void
+
+const RELEASE: Batch = Effect.succeed(RELEASE_FRAMES)
 
 export class Inbox {
   private frames: Array<Uint8Array> = []
   private bytes = 0
   private high = false
-  /** The last chunk handed out was large: hand out an empty one before waiting (see `RELEASE_AFTER_BYTES`). */
+  /** The last chunk handed to the Stream was large: hand it an empty one before waiting (see `RELEASE_AFTER_BYTES`). */
   private release = false
   /** `undefined` while open; `None` once ended cleanly; `Some(error)` once failed. */
   private done: Option.Option<TransportError> | undefined = undefined
-  private readonly waiters: Array<Resume> = []
+  /**
+   * Consumers waiting for frames, all woken by the next frame or the end. There is one (single consumer); a waiter
+   * whose fiber was interrupted stays until then, and waking it is a no-op (Effect ignores a resume after interrupt).
+   */
+  private waiters: Array<Resume> = []
 
   constructor(
     private readonly highWaterMark: number,
@@ -53,7 +67,7 @@ export class Inbox {
       this.high = true
       this.onHigh()
     }
-    this.wake()
+    if (this.waiters.length > 0) this.wakeAll()
   }
 
   end(): void {
@@ -64,44 +78,70 @@ export class Inbox {
     this.finish(Option.some(error))
   }
 
-  /** Everything buffered as one chunk; waits when empty; fails with `None` at the end, `Some` on failure. */
-  readonly pull: Pull = Effect.suspend(() => this.take() ?? Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<TransportError>>((resume) => {
-    this.waiters.push(resume)
-    return Effect.sync(() => {
-      const index = this.waiters.indexOf(resume)
-      if (index >= 0) this.waiters.splice(index, 1)
-    })
-  }))
+  /**
+   * Every frame buffered (at least one), waiting while there is none; an empty array once the connection has ended
+   * cleanly; fails with the error that ended it otherwise.
+   */
+  readonly take: Batch = Effect.suspend(() => this.takeNow() ?? Effect.async<ReadonlyArray<Uint8Array>, TransportError>(this.register))
 
-  private take(): Pull | undefined {
+  /** The frames as a Stream of the same batches, built from channel primitives (cheaper per batch than a generic pull). */
+  readonly stream: Stream.Stream<Uint8Array, TransportError> = Stream.fromChannel(Channel.suspend(() => this.streamLoop))
+
+  /** Bytes of the batch handed out last (decides `release`). */
+  private lastBytes = 0
+
+  private readonly streamPull: Batch = Effect.suspend(() => {
+    if (this.release && this.frames.length === 0 && this.done === undefined) {
+      this.release = false
+      return RELEASE
+    }
+    return this.take
+  })
+
+  private readonly emit = (
+    frames: ReadonlyArray<Uint8Array>
+  ): Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, TransportError, unknown, void, unknown> => {
+    if (frames === RELEASE_FRAMES) return Channel.flatMap(Channel.write(EMPTY_CHUNK), this.again)
+    if (frames.length === 0) return Channel.void
+    this.release = this.lastBytes >= RELEASE_AFTER_BYTES
+    return Channel.flatMap(Channel.write(Chunk.unsafeFromArray(frames)), this.again)
+  }
+
+  private readonly streamLoop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, TransportError, unknown, void, unknown> =
+    Channel.flatMap(Channel.fromEffect(this.streamPull), this.emit)
+
+  private readonly again = () => this.streamLoop
+
+  private readonly register = (resume: Resume): void => {
+    this.waiters.push(resume)
+  }
+
+  private takeNow(): Batch | undefined {
     if (this.frames.length > 0) {
-      const chunk = Chunk.unsafeFromArray(this.frames)
-      this.release = this.bytes >= RELEASE_AFTER_BYTES
+      const frames = this.frames
+      this.lastBytes = this.bytes
       this.frames = []
       this.bytes = 0
       if (this.high) {
         this.high = false
         this.onLow()
       }
-      return Effect.succeed(chunk)
+      return Effect.succeed(frames)
     }
-    if (this.done !== undefined) return Effect.fail(this.done)
-    if (this.release) {
-      this.release = false
-      return Effect.succeed(EMPTY)
-    }
-    return undefined
+    if (this.done === undefined) return undefined
+    return Option.isNone(this.done) ? Effect.succeed(NO_FRAMES) : Effect.fail(this.done.value)
   }
 
   private finish(done: Option.Option<TransportError>): void {
     if (this.done !== undefined) return
     this.done = done
-    while (this.waiters.length > 0) this.wake()
+    this.wakeAll()
   }
 
-  private wake(): void {
-    const resume = this.waiters.shift()
+  private wakeAll(): void {
+    const waiters = this.waiters
+    this.waiters = []
     // The woken consumer takes everything that arrived until it actually runs, not just this frame.
-    if (resume !== undefined) resume(this.pull)
+    for (const resume of waiters) resume(this.take)
   }
 }

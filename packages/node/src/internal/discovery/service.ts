@@ -19,6 +19,12 @@ import {
 } from "./gossip.js"
 import { runLoop } from "./loop.js"
 
+/** `_periodically_cleanup`: every 1800 s, with ≥ 3 connections, drop new-table entries 14 days old with ≥ 10 failures. */
+const CLEANUP_INTERVAL = "1800 seconds" as const
+const CLEANUP_MAX_AGE_SECONDS = 14 * 24 * 60 * 60
+const CLEANUP_MAX_FAILURES = 10
+const CLEANUP_MIN_CONNECTIONS = 3
+
 /** An outbound full-node link refreshes its address's timestamp at most this often (`address_manager.connect`). */
 const CONNECTED_REFRESH = "600 seconds" as const
 
@@ -157,6 +163,11 @@ export const makeDiscovery = (settings: DiscoverySettings) =>
       queryDns,
       stats: Effect.sync(() => ({ ...stats }))
     }
+    yield* Effect.gen(function*() {
+      if ((yield* manager.peers).length >= CLEANUP_MIN_CONNECTIONS) {
+        yield* book.cleanup(CLEANUP_MAX_AGE_SECONDS, CLEANUP_MAX_FAILURES)
+      }
+    }).pipe(Effect.delay(CLEANUP_INTERVAL), Effect.forever, Effect.forkScoped)
     if (settings.dial) {
       yield* Effect.forkScoped(runLoop({ settings, manager, book, stats, queryIntroducer, queryDns }))
     }
