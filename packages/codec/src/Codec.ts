@@ -55,11 +55,16 @@ export interface AnyCodec {
 
 export { Cursor }
 
-const toCodecError = (codec: { readonly name: string }, e: unknown): CodecError => {
+const toCodecError = (codec: { readonly name: string }, e: unknown, encoding = false): CodecError => {
   if (e instanceof CodecFailure) return e.toError(codec.name)
-  if (e instanceof RangeError) {
+  if (e instanceof RangeError && !encoding) {
     // A DataView read past the end: only reachable if a codec forgot a bounds check; still a typed error.
     return new CodecError({ reason: "Truncated", path: codec.name, offset: -1, detail: e.message })
+  }
+  if (encoding && (e instanceof TypeError || e instanceof RangeError)) {
+    // `sizeOf` runs before any shape check, so a value of the wrong shape (a missing field, a number for bytes)
+    // surfaces here as a TypeError; it is the caller's bad value, not a bug.
+    return new CodecError({ reason: "InvalidValue", path: codec.name, offset: -1, detail: `value does not fit: ${e.message}` })
   }
   throw e
 }
@@ -118,7 +123,7 @@ export const encodeUnsafe = <A>(codec: Codec<A>, value: A): Uint8Array => {
     codec.write(cursor, value)
     return out
   } catch (e) {
-    throw toCodecError(codec, e)
+    throw toCodecError(codec, e, true)
   }
 }
 
@@ -138,7 +143,7 @@ export const encodeInto = <A>(codec: Codec<A>, value: A, target: Uint8Array, off
   try {
     codec.write(cursor, value)
   } catch (e) {
-    throw toCodecError(codec, e)
+    throw toCodecError(codec, e, true)
   }
   return cursor.offset
 }

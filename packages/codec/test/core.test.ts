@@ -42,3 +42,12 @@ describe("codec core", () => {
     expect(Program.isProgram(hex("fe05"))).toBe(false)
   })
 })
+
+describe("encoding values of the wrong shape", () => {
+  it("is a typed InvalidValue, never a raw exception", () => {
+    const result = Codec.encode(RespondPeers, {} as never)
+    expect(Either.isLeft(result) && result.left.reason).toBe("InvalidValue")
+    const nested = Codec.encode(RespondPeers, { peer_list: [{ host: 1, port: 2, timestamp: 3n }] } as never)
+    expect(Either.isLeft(nested)).toBe(true)
+  })
+})

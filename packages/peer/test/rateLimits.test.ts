@@ -122,6 +122,32 @@ describe("outbound rate limits", () => {
     }))
 })
 
+describe("outbound rate limits of replies", () => {
+  it.scoped("a reply over the limit waits for the next window (also from an immediate handler)", () =>
+    Effect.gen(function*() {
+      const { remote } = yield* listenerPeerWithRawDialer({
+        handlers: {
+          request_fee_estimates: () =>
+            Effect.succeed({
+              name: "respond_fee_estimates",
+              payload: { estimates: { error: undefined, estimates: [] } }
+            })
+        }
+      }, { node_type: NodeType.WALLET })
+      for (let id = 1; id <= 4; id++) {
+        yield* sendFrame(remote.connection, "request_fee_estimates", { time_targets: [] }, id)
+      }
+      // respond_fee_estimates: 10 per minute × 30 % = 3.
+      const ids = [yield* remote.next, yield* remote.next, yield* remote.next].map((m) => m.id)
+      assert.deepStrictEqual(ids, [1, 2, 3])
+      const fourth = yield* Effect.fork(remote.next)
+      yield* TestClock.adjust("59 seconds")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fourth)))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(fourth)).id, 4)
+    }))
+})
+
 /** A raw full-node dialer that negotiates v3 with a listener ChiaPeer. */
 const v3Pair = (options: Partial<ChiaPeer.ChiaPeerOptions>) =>
   Effect.gen(function*() {

@@ -1,0 +1,86 @@
+// Benchmark server process: `node server.mjs ours|raw`. Sink mode counts frames then answers ACK; echo mode echoes.
+import * as https from "node:https"
+import { Effect, Exit, FiberSet, Scope, Stream } from "effect"
+import { WebSocketServer } from "ws"
+import * as WebSocketTransport from "../../packages/transport/dist/WebSocketTransport.js"
+import { ACK, HIGH_WATER_MARK, MAX_FRAME_SIZE, MODE_SINK, memory, rawServerTls, readControl, serve } from "./common.mjs"
+
+const impl = process.argv[2]
+let connections = 0
+
+/** Per-connection frame handler shared by both implementations: returns what to send back, if anything. */
+const handler = () => {
+  let mode = 0
+  let remaining = 0
+  return (frame) => {
+    if (mode === 0) {
+      ;({ mode, count: remaining } = readControl(frame))
+      return mode === MODE_SINK && remaining === 0 ? ACK : undefined
+    }
+    if (mode === MODE_SINK) return --remaining === 0 ? ACK : undefined
+    return frame
+  }
+}
+
+/** `reader: false` accepts connections without reading them (the transport's own cost, no consumer fiber). */
+const startOurs = async (tls, reader) => {
+  const scope = Effect.runSync(Scope.make())
+  const transport = WebSocketTransport.make()
+  const serveConnection = (connection) => {
+    const onFrame = handler()
+    return Stream.runForEach(connection.frames, (frame) => {
+      const reply = onFrame(frame)
+      return reply === undefined ? Effect.void : connection.send(reply)
+    }).pipe(Effect.ignore)
+  }
+  const port = await Effect.runPromise(Effect.gen(function*() {
+    const fibers = yield* FiberSet.make()
+    const listener = yield* transport.listen({ host: "127.0.0.1", port: 0, tls, maxFrameSize: MAX_FRAME_SIZE, highWaterMark: HIGH_WATER_MARK })
+    yield* Effect.forkIn(
+      Stream.runForEach(listener.connections, (connection) => {
+        connections++
+        return reader ? FiberSet.run(fibers, serveConnection(connection)) : Effect.void
+      }),
+      scope
+    )
+    return listener.address.port
+  }).pipe(Scope.extend(scope)))
+  return { port, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+const startRaw = async (tls) => {
+  const server = https.createServer(rawServerTls(tls))
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: MAX_FRAME_SIZE, clientTracking: false })
+  wss.on("connection", (ws) => {
+    connections++
+    const onFrame = handler()
+    ws.on("message", (data) => {
+      const reply = onFrame(data)
+      if (reply !== undefined) { if (process.env.DEFER === "micro") queueMicrotask(() => ws.send(reply)); else if (process.env.DEFER === "promise") Promise.resolve().then(() => ws.send(reply)); else if (process.env.DEFER === "immediate") setImmediate(() => ws.send(reply)); else ws.send(reply) }
+    })
+    ws.on("error", () => {})
+  })
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    port: server.address().port,
+    stop: () => new Promise((resolve) => {
+      server.closeAllConnections()
+      server.close(resolve)
+    })
+  }
+}
+
+let running
+serve({
+  start: async ({ tls, reader = true }) => {
+    running = impl === "ours" ? await startOurs(tls, reader) : await startRaw(tls)
+    return { port: running.port }
+  },
+  memory: async () => ({ ...memory(), connections }),
+  cpu: async () => process.cpuUsage(),
+  stop: async () => {
+    await running?.stop()
+    setImmediate(() => process.exit(0))
+    return {}
+  }
+})
