@@ -28,6 +28,23 @@ const startOurs = async (tls, reader) => {
   const transport = WebSocketTransport.make()
   const serveConnection = (connection) => {
     const onFrame = handler()
+    if (impl === "ours-take") {
+      // The lower-level batch API: one Effect per wake-up, no Stream.
+      let open = true
+      const answer = (frames, i) => {
+        while (i < frames.length) {
+          const reply = onFrame(frames[i++])
+          if (reply !== undefined) return Effect.flatMap(connection.send(reply), () => answer(frames, i))
+        }
+        return Effect.void
+      }
+      const body = () =>
+        Effect.flatMap(connection.takeFrames, (frames) => {
+          if (frames.length === 0) open = false
+          return answer(frames, 0)
+        })
+      return Effect.whileLoop({ while: () => open, body, step: () => {} }).pipe(Effect.ignore)
+    }
     return Stream.runForEach(connection.frames, (frame) => {
       const reply = onFrame(frame)
       return reply === undefined ? Effect.void : connection.send(reply)
@@ -73,7 +90,7 @@ const startRaw = async (tls) => {
 let running
 serve({
   start: async ({ tls, reader = true }) => {
-    running = impl === "ours" ? await startOurs(tls, reader) : await startRaw(tls)
+    running = impl.startsWith("ours") ? await startOurs(tls, reader) : await startRaw(tls)
     return { port: running.port }
   },
   memory: async () => ({ ...memory(), connections }),

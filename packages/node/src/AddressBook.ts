@@ -61,6 +61,8 @@ export interface AddressBookOptions {
   readonly path?: string | undefined
   /** Accept private, loopback and link-local addresses (devnets, tests). Default false, like the reference. */
   readonly allowPrivate?: boolean | undefined
+  /** Index by host and port rather than host only: for devnets of many nodes on one IP (see `DevnetAddressBook`). */
+  readonly keyByEndpoint?: boolean | undefined
   /** How often the book is written while running. Default `DEFAULT_FLUSH_INTERVAL`. */
   readonly flushInterval?: Duration.DurationInput | undefined
 }
@@ -121,7 +123,7 @@ export const make = (options: AddressBookOptions = {}) =>
       onNone: () => Uint8Array.from(randomBytes(32)),
       onSome: (file) => Uint8Array.from(Buffer.from(file.key, "hex"))
     })
-    const book = new AddrMan(key, new AddrRandom(seed), options.allowPrivate ?? false)
+    const book = new AddrMan(key, new AddrRandom(seed), options.allowPrivate ?? false, options.keyByEndpoint ?? false)
     const start = yield* nowSeconds
     if (Option.isSome(saved)) {
       for (const e of saved.value.entries) {

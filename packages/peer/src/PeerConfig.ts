@@ -10,7 +10,7 @@ export const DEFAULT_REQUEST_TIMEOUT = "60 seconds" as const
 export const DEFAULT_HANDLER_TIMEOUT = "600 seconds" as const
 /** The reference runs one task per message (unbounded); we bound it per connection. */
 export const DEFAULT_HANDLER_CONCURRENCY = 64
-/** Messages decoded but not yet dispatched before the reader stops reading (transport back-pressure). */
+/** Handlers queued but not started before the reader stops reading (back-pressure down to the transport). */
 export const DEFAULT_DISPATCH_QUEUE_SIZE = 1024
 /** aiohttp `heartbeat=60` on the dialer: a ping every 60 s … */
 export const DEFAULT_HEARTBEAT_INTERVAL = "60 seconds" as const

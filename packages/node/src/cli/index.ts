@@ -3,13 +3,14 @@
  */
 import * as Command from "@effect/cli/Command"
 import { decode } from "./decode.js"
+import { devnet } from "./devnet.js"
 import { encode } from "./encode.js"
 import { init } from "./init.js"
 import { introducer } from "./introducer.js"
 import { rpc } from "./rpc.js"
 import { start } from "./start.js"
 
-export const subcommands = [decode, encode, init, rpc, start, introducer] as const
+export const subcommands = [decode, encode, init, rpc, start, introducer, devnet] as const
 
 export const peerwire = Command.make("peerwire").pipe(
   Command.withDescription("peerwire: a Chia peer-to-peer protocol stack."),

@@ -1,6 +1,7 @@
 /**
  * The running node's terminal output: log lines (human-readable text or one JSON object per line) on stderr, and on an
- * interactive terminal a status line kept below them. Log lines clear and redraw the status line so the two never mix.
+ * interactive terminal a status line (or the devnet's table) kept below them. Log lines erase and redraw that block so
+ * the two never mix.
  */
 import { Cause, HashMap, Inspectable, Layer, Logger, LogLevel } from "effect"
 
@@ -32,34 +33,52 @@ const CLEAR_LINE = "\r\x1b[2K"
 /** A writable text stream (stderr, or a test double). */
 export interface TextSink {
   readonly write: (text: string) => unknown
+  /** Width of the terminal, when it is one (block lines are cut to it, so that erasing counts lines right). */
+  readonly columns?: number | undefined
 }
 
 /**
- * One output stream shared by log lines and the status line. The status line is drawn only when `interactive` (a TTY);
- * otherwise `setStatus` does nothing and the caller logs status lines instead.
+ * One output stream shared by log lines and a block kept at its bottom (a status line, the devnet's table). The block is
+ * drawn only when `interactive` (a TTY); otherwise `setBlock` does nothing and the caller prints or logs instead.
  */
 export class Terminal {
-  private status: string | undefined = undefined
+  private block: ReadonlyArray<string> = []
 
   constructor(private readonly sink: TextSink, readonly interactive: boolean) {}
 
-  /** A whole line; the status line, if any, is redrawn below it. */
+  /** Erases the block: back to its first line, clear to the end of the screen. */
+  private erase(): string {
+    if (this.block.length === 0) return ""
+    return this.block.length > 1 ? `\r\x1b[${this.block.length - 1}A\x1b[J` : CLEAR_LINE
+  }
+
+  /** A whole line; the block, if any, is redrawn below it. */
   line(text: string): void {
-    if (this.status === undefined) this.sink.write(`${text}\n`)
-    else this.sink.write(`${CLEAR_LINE}${text}\n${this.status}`)
+    if (this.block.length === 0) this.sink.write(`${text}\n`)
+    else this.sink.write(`${this.erase()}${text}\n${this.block.join("\n")}`)
+  }
+
+  /** Replaces the block (interactive only). */
+  setBlock(lines: ReadonlyArray<string>): void {
+    if (!this.interactive) return
+    const width = this.sink.columns
+    if (width !== undefined && width > 1) lines = lines.map((l) => (l.length >= width ? l.slice(0, width - 1) : l))
+    if (lines.length === this.block.length && lines.every((l, i) => l === this.block[i])) return
+    const erase = this.erase()
+    this.block = lines
+    this.sink.write(`${erase}${lines.join("\n")}`)
   }
 
   setStatus(text: string): void {
-    if (!this.interactive || text === this.status) return
-    this.status = text
-    this.sink.write(`${CLEAR_LINE}${text}`)
+    this.setBlock([text])
   }
 
-  /** Removes the status line (at shutdown), leaving the cursor at the start of an empty line. */
+  /** Removes the block (at shutdown), leaving the cursor at the start of an empty line. */
   clearStatus(): void {
-    if (this.status === undefined) return
-    this.status = undefined
-    this.sink.write(CLEAR_LINE)
+    if (this.block.length === 0) return
+    const erase = this.erase()
+    this.block = []
+    this.sink.write(erase)
   }
 }
 

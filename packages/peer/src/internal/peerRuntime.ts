@@ -17,15 +17,12 @@ import { makeDeadlines } from "./deadlines.js"
 import { makeErrors } from "./errors.js"
 import type { FrameReader } from "./frameReader.js"
 import { makeHandlerPool } from "./handlerPool.js"
+import { heartbeat, idleWatch } from "./liveness.js"
 import { makeNotifications } from "./notifications.js"
 import { makeOutbound } from "./outbound.js"
 import { makeRateLimiter } from "./rateLimiter.js"
+import { judgeReply, type Reply } from "./replies.js"
 import { makeRequestIds } from "./requestIds.js"
-
-interface Reply {
-  readonly name: string
-  readonly payload: unknown
-}
 
 interface Pending {
   readonly type: number
@@ -195,39 +192,9 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     // Completes the pending request `entry` with `envelope`; returns a violation when the reply breaks the protocol.
     const resolve = (entry: Pending, envelope: Envelope): PeerError | undefined => {
-      const requestName = family.nameOf(entry.type) ?? String(entry.type)
-      const fail = (error: PeerError) => Deferred.unsafeDone(entry.deferred, Exit.fail(error))
-      if (family.errorReply !== undefined && envelope.type === family.errorReply.type) {
-        const decoded = family.decodePayload(envelope.type, envelope.data)
-        if (decoded._tag === "Left") {
-          const error = errors.make("MalformedPayload", `error reply to ${requestName}: ${decoded.left}`, requestName)
-          fail(error)
-          return error
-        }
-        const remoteError = family.errorReply.read(decoded.right)
-        const message = `${requestName} answered with error ${remoteError.code}: ${remoteError.message}`
-        fail(errors.make("ErrorResponse", message, requestName, { remoteError }))
-        return undefined
-      }
-      if (envelope.data.length === 0) {
-        fail(errors.make("NoResponse", `${requestName} answered with no data`, requestName))
-        return undefined
-      }
-      const replyName = family.nameOf(envelope.type) ?? String(envelope.type)
-      const allowed = family.replyTypes(entry.type)
-      if (allowed !== undefined && !allowed.has(envelope.type)) {
-        const error = errors.make("UnexpectedResponse", `${requestName} answered with ${replyName}`, replyName)
-        fail(error)
-        return error
-      }
-      const decoded = family.decodePayload(envelope.type, envelope.data)
-      if (decoded._tag === "Left") {
-        const error = errors.make("MalformedPayload", `${replyName}: ${decoded.left}`, replyName)
-        fail(error)
-        return error
-      }
-      Deferred.unsafeDone(entry.deferred, Exit.succeed({ name: replyName, payload: decoded.right }))
-      return undefined
+      const judged = judgeReply(family, errors, entry.type, envelope)
+      Deferred.unsafeDone(entry.deferred, judged.exit)
+      return judged.violation
     }
 
     // ---- handlers -----------------------------------------------------------------------------------------------
@@ -377,26 +344,21 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       yield* remoteEnded(Option.none())
     }).pipe(Effect.catchAll((error) => remoteEnded(Option.some(error))))
 
-    // ---- liveness -----------------------------------------------------------------------------------------------
-
-    const heartbeat = (settings: NonNullable<PeerConfig["heartbeat"]>) =>
-      Effect.forever(Effect.zipRight(Effect.sleep(settings.interval), connection.ping(settings.timeout))).pipe(
-        Effect.catchAll((cause) => violate(errors.make("HeartbeatTimeout", "no pong in time", undefined, { cause })))
-      )
-
-    const idle = (timeout: Duration.DurationInput) => {
-      const millis = Duration.toMillis(timeout)
-      const loop: Effect.Effect<void> = Effect.suspend(() => {
-        const remaining = lastMessageAt + millis - now()
-        if (remaining <= 0) return violate(errors.make("IdleTimeout", `no message for ${millis} ms`))
-        return Effect.zipRight(Effect.sleep(remaining), loop)
-      })
-      return loop
-    }
-
     yield* FiberSet.run(workers, readLoop)
-    if (config.heartbeat !== undefined) yield* FiberSet.run(workers, heartbeat(config.heartbeat))
-    if (config.idleTimeout !== undefined) yield* FiberSet.run(workers, idle(config.idleTimeout))
+    if (config.heartbeat !== undefined) {
+      yield* FiberSet.run(
+        workers,
+        heartbeat(connection, config.heartbeat, (cause) =>
+          violate(errors.make("HeartbeatTimeout", "no pong in time", undefined, { cause })))
+      )
+    }
+    if (config.idleTimeout !== undefined) {
+      yield* FiberSet.run(
+        workers,
+        idleWatch(config.idleTimeout, () => lastMessageAt, now, (millis) =>
+          violate(errors.make("IdleTimeout", `no message for ${millis} ms`)))
+      )
+    }
 
     const peer: Peer<MessageMap, ReplyMap<MessageMap>, Info> = {
       connection,

@@ -43,8 +43,17 @@ export class AddrMan {
   constructor(
     readonly key: Uint8Array,
     private readonly random: AddrRandom,
-    readonly allowPrivate = false
+    readonly allowPrivate = false,
+    /**
+     * Index entries by host *and port* instead of by host only (the reference's rule). Only for devnets where many nodes
+     * share one IP; on public networks one IP must count once.
+     */
+    readonly keyByEndpoint = false
   ) {}
+
+  private indexKey(address: PeerAddress): string {
+    return this.keyByEndpoint ? `${address.host}|${address.port}` : address.host
+  }
 
   get size(): number {
     return this.randomOrder.length
@@ -113,12 +122,12 @@ export class AddrMan {
   // Internal bookkeeping
 
   find(address: PeerAddress): AddressEntry | undefined {
-    const id = this.byHost.get(address.host)
+    const id = this.byHost.get(this.indexKey(address))
     return id === undefined ? undefined : this.byId.get(id)
   }
 
   private idOf(address: PeerAddress): number | undefined {
-    return this.byHost.get(address.host)
+    return this.byHost.get(this.indexKey(address))
   }
 
   private create(address: TimestampedAddress, source: PeerAddress | undefined): [AddressEntry, number] {
@@ -126,7 +135,7 @@ export class AddrMan {
     const entry = newEntry(address, address.timestamp, source)
     entry.randomPos = this.randomOrder.length
     this.byId.set(id, entry)
-    this.byHost.set(address.host, id)
+    this.byHost.set(this.indexKey(address), id)
     this.randomOrder.push(id)
     return [entry, id]
   }
@@ -146,7 +155,7 @@ export class AddrMan {
     if (entry === undefined) return
     this.swapRandom(entry.randomPos, this.randomOrder.length - 1)
     this.randomOrder.pop()
-    this.byHost.delete(entry.address.host)
+    this.byHost.delete(this.indexKey(entry.address))
     this.byId.delete(id)
     this.newCount--
   }
@@ -425,7 +434,7 @@ export class AddrMan {
     let tried = 0
     let fresh = 0
     for (const [id, entry] of this.byId) {
-      if (this.byHost.get(entry.address.host) !== id) problems.push(`host index wrong for ${entry.address.host}`)
+      if (this.byHost.get(this.indexKey(entry.address)) !== id) problems.push(`host index wrong for ${entry.address.host}`)
       if (this.randomOrder[entry.randomPos] !== id) problems.push(`random position wrong for ${entry.address.host}`)
       if (entry.isTried) tried++
       else fresh++

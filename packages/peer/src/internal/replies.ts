@@ -1,0 +1,54 @@
+/**
+ * Judges the reply to one of our requests (`call_api` in the reference): an error reply fails the request with the
+ * remote's Error; empty data is "no response"; a type outside the reply map, or a payload that does not parse, fails
+ * the request and is also a violation that ends the peer.
+ */
+import { Exit } from "effect"
+import type { PeerError } from "../PeerError.js"
+import type { Envelope, MessageMap, ProtocolFamily } from "../ProtocolFamily.js"
+import type { Errors } from "./errors.js"
+
+export interface Reply {
+  readonly name: string
+  readonly payload: unknown
+}
+
+export interface Judged {
+  readonly exit: Exit.Exit<Reply, PeerError>
+  /** Set when the reply breaks the protocol (the peer must close with this verdict). */
+  readonly violation: PeerError | undefined
+}
+
+const violation = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: error })
+const failure = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: undefined })
+
+export const judgeReply = <M extends MessageMap>(
+  family: ProtocolFamily<M>,
+  errors: Errors,
+  requestType: number,
+  envelope: Envelope
+): Judged => {
+  const requestName = family.nameOf(requestType) ?? String(requestType)
+  if (family.errorReply !== undefined && envelope.type === family.errorReply.type) {
+    const decoded = family.decodePayload(envelope.type, envelope.data)
+    if (decoded._tag === "Left") {
+      return violation(errors.make("MalformedPayload", `error reply to ${requestName}: ${decoded.left}`, requestName))
+    }
+    const remoteError = family.errorReply.read(decoded.right)
+    const message = `${requestName} answered with error ${remoteError.code}: ${remoteError.message}`
+    return failure(errors.make("ErrorResponse", message, requestName, { remoteError }))
+  }
+  if (envelope.data.length === 0) {
+    return failure(errors.make("NoResponse", `${requestName} answered with no data`, requestName))
+  }
+  const replyName = family.nameOf(envelope.type) ?? String(envelope.type)
+  const allowed = family.replyTypes(requestType)
+  if (allowed !== undefined && !allowed.has(envelope.type)) {
+    return violation(errors.make("UnexpectedResponse", `${requestName} answered with ${replyName}`, replyName))
+  }
+  const decoded = family.decodePayload(envelope.type, envelope.data)
+  if (decoded._tag === "Left") {
+    return violation(errors.make("MalformedPayload", `${replyName}: ${decoded.left}`, replyName))
+  }
+  return { exit: Exit.succeed({ name: replyName, payload: decoded.right }), violation: undefined }
+}
