@@ -28,11 +28,20 @@ export class Chain extends Context.Tag("@peerwire/node/Chain")<Chain, ChainShape
 
 /** `MAX_BLOCK_COST_CLVM` (mainnet consensus constant). */
 export const MAX_BLOCK_COST_CLVM = 11_000_000_000n
-/** The reference mempool's limits for an empty mempool: half a block per transaction, 0.6 of a block, 10 blocks. */
+/** `COST_PER_BYTE` (mainnet consensus constant). */
+export const COST_PER_BYTE = 12_000n
+/** The block generator's wrapping quote: 2 bytes plus its execution cost (`QUOTE_BYTES`, `QUOTE_EXECUTION_COST`). */
+export const BLOCK_OVERHEAD = 2n * COST_PER_BYTE + 20n
+/** `MEMPOOL_BLOCK_BUFFER`: the mempool holds this many blocks' worth of cost. */
+export const MEMPOOL_BLOCK_BUFFER = 10n
+/**
+ * The reference mempool's limits for an empty mempool (checked against chia-blockchain 2.7.5 `MempoolManager`): half a
+ * block per transaction, a block less the generator's quote overhead, ten blocks in the mempool.
+ */
 export const EMPTY_MEMPOOL_COST_INFO: RespondCostInfo = {
   max_transaction_cost: MAX_BLOCK_COST_CLVM / 2n,
-  max_block_cost: (MAX_BLOCK_COST_CLVM * 6n) / 10n,
-  max_mempool_cost: MAX_BLOCK_COST_CLVM * 10n,
+  max_block_cost: MAX_BLOCK_COST_CLVM - BLOCK_OVERHEAD,
+  max_mempool_cost: MAX_BLOCK_COST_CLVM * MEMPOOL_BLOCK_BUFFER,
   mempool_cost: 0n,
   mempool_fee: 0n,
   bump_fee_per_cost: 5
