@@ -99,7 +99,8 @@ const startMember = (
         peerManager,
         banList,
         dnsLayer,
-        addressBook: { path: report.paths.peersFile, allowPrivate: true },
+        // Every member shares 127.0.0.1: the book must tell them apart by port (the reference keys by IP only).
+        addressBook: { path: report.paths.peersFile, allowPrivate: true, keyByEndpoint: true },
         discovery: {
           introducer,
           targetOutbound: options.target,

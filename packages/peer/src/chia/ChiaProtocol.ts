@@ -44,8 +44,11 @@ export const PROTOCOL_VERSIONS: { readonly [T in NodeType]: string } = {
   [NodeType.SOLVER]: "0.0.37"
 }
 
-/** The `__version__` we announce unless told otherwise (a current reference release). */
-export const DEFAULT_SOFTWARE_VERSION = "2.5.7"
+/**
+ * The `__version__` we announce unless told otherwise: the newest reference release (chia-blockchain 2.7.5, the version
+ * the interop suite runs against), so that reference nodes see one of their own.
+ */
+export const DEFAULT_SOFTWARE_VERSION = "2.7.5"
 /** `MAX_VERSION_STRING_BYTES`: a longer software_version is an invalid handshake. */
 export const MAX_VERSION_STRING_BYTES = 128
 /** `peer_connect_timeout`: the listener's handshake deadline. */

@@ -95,7 +95,8 @@ export const makePeerManager = (settings: PeerManagerSettings) =>
       rateLimitsV3: settings.rateLimitsV3,
       timeout: settings.handshakeTimeout,
       tls: settings.tls,
-      config: { ...settings.peerConfig, exemptFromRateLimits: bans.isExempt(host) },
+      // A node answers like the reference: a message it has no handler for closes the link with a 10 s ban.
+      config: { unhandled: "reject", ...settings.peerConfig, exemptFromRateLimits: bans.isExempt(host) },
       handlers: handlersFor(ready)
     })
 

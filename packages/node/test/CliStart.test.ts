@@ -1,0 +1,139 @@
+/**
+ * `peerwire start` as a real process: init, start on free loopback ports, RPC through `peerwire rpc`, stop_node and
+ * signals (exit 0, files written), two nodes connected with `--peer`, JSON logs.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
+import { readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import {
+  BUILD_TIMEOUT_MS,
+  buildOnce,
+  eventually,
+  freePort,
+  killAll,
+  rpc,
+  runCli,
+  setPorts,
+  spawnCli,
+  tempDir
+} from "./CliSupport.js"
+
+const STARTUP_MS = 20_000
+
+beforeAll(buildOnce, BUILD_TIMEOUT_MS)
+afterEach(killAll)
+
+/** `peerwire init` then ports set in its config.yaml. */
+const initNode = async (name: string) => {
+  const dir = join(tempDir(name), "data")
+  const init = await runCli(["init", "--data-dir", dir, "--network", "clitest"])
+  expect(init.code).toBe(0)
+  const nodeId = /node id ([0-9a-f]{64})/.exec(init.stdout)?.[1]
+  expect(nodeId).toBeDefined()
+  const p2p = await freePort()
+  const rpcPort = await freePort()
+  setPorts(dir, p2p, rpcPort)
+  return { dir, nodeId: nodeId!, p2p, rpcPort }
+}
+
+type Connection = { readonly type: number; readonly node_id: string; readonly peer_port: number; readonly peer_server_port: number }
+
+const connectionsOf = async (dir: string): Promise<ReadonlyArray<Connection>> => {
+  const answer = await rpc(dir, "get_connections")
+  expect(answer.code).toBe(0)
+  return (answer.json?.["connections"] ?? []) as ReadonlyArray<Connection>
+}
+
+describe("peerwire start", () => {
+  it("init → start → rpc get_connections → rpc stop_node: exit 0, address book and ban list written", async () => {
+    const node = await initNode("start")
+    const peers = join(node.dir, "db/peers.json")
+    const bans = join(node.dir, "db/bans.json")
+    const cli = spawnCli(["start", "--data-dir", node.dir, "--no-discovery", "--status-interval", "0.5"])
+    await cli.waitFor(/RPC listening on https:\/\/127\.0\.0\.1:\d+/, STARTUP_MS)
+    expect(cli.stdout()).toContain(`P2P listening on wss://0.0.0.0:${node.p2p}/ws`)
+    expect(cli.stdout()).toContain(`RPC listening on https://127.0.0.1:${node.rpcPort}`)
+    expect(cli.stdout()).toContain(`node id ${node.nodeId}`)
+    // Non-TTY: periodic status log lines with the numbers.
+    await cli.waitFor(/INFO +status addresses=0 bans=0 .*peers_in=0 peers_out=0/, 5_000)
+
+    const connections = await rpc(node.dir, "get_connections")
+    expect(connections.code).toBe(0)
+    expect(connections.json).toEqual({ connections: [], success: true })
+    const network = await rpc(node.dir, "get_network_info")
+    expect(network.json).toMatchObject({ network_name: "clitest", network_prefix: "txch", success: true })
+
+    const stop = await rpc(node.dir, "stop_node")
+    expect(stop.code).toBe(0)
+    expect(stop.json).toEqual({ success: true })
+    const finished = await Promise.race([cli.exited, new Promise<undefined>((r) => setTimeout(r, 10_000))])
+    expect(finished?.code).toBe(0)
+    expect(finished?.stderr).toMatch(/stop_node received; stopping[\s\S]*stopped/)
+    // Written at shutdown (the periodic writes are minutes apart).
+    expect(JSON.parse(readFileSync(peers, "utf8"))).toMatchObject({ entries: [] })
+    expect(JSON.parse(readFileSync(bans, "utf8"))).toEqual({ version: 1, bans: [] })
+    expect(statSync(peers).mtimeMs).toBeGreaterThan(statSync(join(node.dir, "config/config.yaml")).mtimeMs)
+  }, 60_000)
+
+  it("start creates a missing data directory; two nodes connect through --peer; SIGTERM and SIGINT exit 0", async () => {
+    const a = await initNode("peer-a")
+    // B's data directory does not exist yet: start creates it (port flags, RPC port set after creation below).
+    const bDir = join(tempDir("peer-b"), "data")
+    const bP2p = await freePort()
+    const bRpc = await freePort()
+    const nodeA = spawnCli(["start", "--data-dir", a.dir, "--no-discovery", "--network", "clitest"])
+    await nodeA.waitFor(/RPC listening/, STARTUP_MS)
+    const nodeB = spawnCli([
+      "start",
+      "--data-dir",
+      bDir,
+      "--network",
+      "clitest",
+      "--port",
+      String(bP2p),
+      "--rpc-port",
+      String(bRpc),
+      "--no-discovery",
+      "--peer",
+      `127.0.0.1:${a.p2p}`
+    ])
+    const bId = (await nodeB.waitFor(/node id ([0-9a-f]{64})/, STARTUP_MS))[1]!
+    await nodeB.waitFor(/RPC listening/, STARTUP_MS)
+    expect(nodeB.stderr()).toContain(`initialised data directory ${bDir}`)
+    expect(statSync(join(bDir, "config/ssl/full_node/public_full_node.crt")).isFile()).toBe(true)
+
+    // A sees B inbound (full node, B's listen port from its handshake).
+    const inbound = await eventually(async () => {
+      const found = (await connectionsOf(a.dir)).find((c) => c.node_id === `0x${bId}`)
+      return found
+    }, 20_000, "A lists B")
+    expect(inbound).toMatchObject({ type: 1, peer_server_port: bP2p })
+    await nodeA.waitFor(/connected inbound 127\.0\.0\.1:\d+ .*purpose=inbound/, 5_000)
+    await nodeB.waitFor(new RegExp(`connected outbound 127\\.0\\.0\\.1:${a.p2p} .*purpose=configured`), 5_000)
+
+    const stoppedB = await nodeB.stop("SIGTERM", 5_000)
+    expect(stoppedB.code).toBe(0)
+    expect(stoppedB.stderr).toMatch(/signal received; stopping[\s\S]*stopped/)
+    // A saw B close the connection (1000 from B's side, or 1001 from its listener) and drops it.
+    await nodeA.waitFor(/disconnected 127\.0\.0\.1:\d+ code=100[01] initiator=remote/, 5_000)
+    const stoppedA = await nodeA.stop("SIGINT", 5_000)
+    expect(stoppedA.code).toBe(0)
+    expect(stoppedA.ms).toBeLessThan(5_000)
+  }, 90_000)
+
+  it("--log-format json writes one JSON object per log line; unknown config keys are warnings", async () => {
+    const node = await initNode("json")
+    const configFile = join(node.dir, "config/config.yaml")
+    const { appendFileSync } = await import("node:fs")
+    appendFileSync(configFile, "colour: blue\n")
+    const cli = spawnCli(["start", "--data-dir", node.dir, "--no-discovery", "--log-format", "json", "--status-interval", "0.5"])
+    await cli.waitFor(/"message":"status"/, STARTUP_MS)
+    const stopped = await cli.stop("SIGTERM", 5_000)
+    expect(stopped.code).toBe(0)
+    const lines = stopped.stderr.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines.find((l) => l["logLevel"] === "WARN")?.["message"]).toBe(`${configFile}: unknown key "colour" (ignored)`)
+    const status = lines.find((l) => l["message"] === "status")
+    expect(status?.["annotations"]).toMatchObject({ peers_in: 0, peers_out: 0, bans: 0 })
+    expect(lines.at(-1)?.["message"]).toBe("stopped")
+  }, 60_000)
+})
