@@ -3,6 +3,13 @@
 //
 // Prints one-way throughput (64 B, 1 KiB, 16 KiB, 1 MiB frames), echo round trips/s (1 and 64 in flight) and memory
 // per idle wss connection (1000 connections, measured in the server process), each with the ratio ours/raw.
+// "ours" reads with the `frames` Stream, "take" with `Connection.takeFrames` (the batch API the peer layer reads
+// with); both send with `connection.send`. Raw `ws` is written as its users write it: a `message` listener that
+// answers with `ws.send`, a send loop that waits for `drain` past the same high-water mark.
+//
+// The machine this runs on is often loaded, so wall-clock rates are noisy; the CPU time per frame (both processes,
+// `process.cpuUsage`, over the measured part only: from the case's control frame to its last frame) is the steadier
+// figure.
 import { fork } from "node:child_process"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
@@ -13,6 +20,7 @@ import { client } from "./transport/common.mjs"
 const quick = process.argv.includes("--quick")
 const scale = quick ? 0.25 : 1
 const REPEATS = quick ? 1 : 3
+const IMPLS = ["ours", "ours-take", "raw"]
 const IDLE_CONNECTIONS = 1000
 const here = (file) => fileURLToPath(new URL(`./transport/${file}`, import.meta.url))
 
@@ -52,11 +60,8 @@ const stopPair = async (pair) => {
   await Promise.allSettled([pair.dialer.call("exit"), pair.server.call("stop")])
 }
 
-const cpuTotal = (usage) => usage.user + usage.system
-
-/** One run: wall time of the measured part, CPU µs of the client and of the server process over the run. */
+/** One run: wall time of the measured part, CPU µs of the client and of the server process over that part. */
 const runCase = async (pair, c, count) => {
-  const serverBefore = await pair.server.call("cpu")
   const { ms, cpuUs } = await pair.dialer.call(c.kind, {
     address: pair.address,
     tls: tlsPair.client,
@@ -64,21 +69,23 @@ const runCase = async (pair, c, count) => {
     count,
     inFlight: c.inFlight
   })
-  const serverAfter = await pair.server.call("cpu")
-  return { ms, clientCpuUs: cpuUs, serverCpuUs: cpuTotal(serverAfter) - cpuTotal(serverBefore) }
+  const server = await pair.server.call("lastCaseCpu")
+  return { ms, clientCpuUs: cpuUs, serverCpuUs: server.cpuUs }
 }
 
 const throughput = async () => {
-  const pairs = { ours: await startPair("ours"), raw: await startPair("raw") }
+  const pairs = {}
+  for (const impl of IMPLS) pairs[impl] = await startPair(impl)
   const rows = []
   try {
     for (const c of CASES) {
       const count = Math.max(1, Math.round(c.count * scale))
-      const runs = { ours: [], raw: [] }
-      for (const impl of ["ours", "raw"]) await runCase(pairs[impl], c, Math.max(1, Math.round(count / 2))) // warm-up
-      // Interleaved, so that a noisy neighbour hits both sides alike.
+      const runs = Object.fromEntries(IMPLS.map((impl) => [impl, []]))
+      // Warm-up with the full count: Effect's code paths need more runs than raw ws's before the JIT has them.
+      for (const impl of IMPLS) await runCase(pairs[impl], c, count)
+      // Interleaved, so that a noisy neighbour hits every implementation alike.
       for (let r = 0; r < REPEATS; r++) {
-        for (const impl of ["ours", "raw"]) runs[impl].push(await runCase(pairs[impl], c, count))
+        for (const impl of IMPLS) runs[impl].push(await runCase(pairs[impl], c, count))
       }
       const rate = (impl) => {
         const seconds = Math.min(...runs[impl].map((run) => run.ms)) / 1000
@@ -89,13 +96,12 @@ const throughput = async () => {
           clientCpuNs: (median(runs[impl].map((run) => run.clientCpuUs)) * 1000) / count
         }
       }
-      const row = { case: c.name, ours: rate("ours"), raw: rate("raw") }
+      const row = { case: c.name, ours: rate("ours"), take: rate("ours-take"), raw: rate("raw") }
       rows.push(row)
       printRow(row, c.kind)
     }
   } finally {
-    await stopPair(pairs.ours)
-    await stopPair(pairs.raw)
+    for (const impl of IMPLS) if (pairs[impl] !== undefined) await stopPair(pairs[impl])
   }
   return rows
 }
@@ -131,20 +137,21 @@ const num = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits
 
 const printHeader = () => {
   console.log(
-    `${pad("case", 25)}${pad("ours MB/s", 10)}${pad("ours fr/s", 11)}${pad("raw MB/s", 10)}${pad("raw fr/s", 11)}` +
-      `${pad("ours/raw", 9)}${pad("goal", 13)}cpu ns/frame server ours/raw, client ours/raw`
+    `${pad("case", 25)}${pad("ours fr/s", 11)}${pad("take fr/s", 11)}${pad("raw fr/s", 11)}${pad("raw MB/s", 10)}` +
+      `${pad("ours/raw", 9)}${pad("take/raw", 9)}${pad("goal", 13)}cpu ns/frame ours/take/raw: server, client`
   )
 }
 
 const printRow = (row, kind) => {
   const ratio = row.ours.framesPerSecond / row.raw.framesPerSecond
+  const takeRatio = row.take.framesPerSecond / row.raw.framesPerSecond
   const goal = row.case === "one-way 1 MiB" ? 0.9 : kind === "echo" ? 0.8 : undefined
   const verdict = goal === undefined ? "" : `${ratio >= goal ? "ok" : "BELOW"} (≥${goal})`
-  const cpu = (side) => `${num(row.ours[side])}/${num(row.raw[side])}`
+  const cpu = (side) => `${num(row.ours[side])}/${num(row.take[side])}/${num(row.raw[side])}`
   console.log(
-    `${pad(row.case, 25)}${pad(num(row.ours.mbPerSecond, 1), 10)}${pad(num(row.ours.framesPerSecond), 11)}` +
-      `${pad(num(row.raw.mbPerSecond, 1), 10)}${pad(num(row.raw.framesPerSecond), 11)}${pad(num(ratio, 2), 9)}` +
-      `${pad(verdict, 13)}${pad(cpu("serverCpuNs"), 18)}${cpu("clientCpuNs")}`
+    `${pad(row.case, 25)}${pad(num(row.ours.framesPerSecond), 11)}${pad(num(row.take.framesPerSecond), 11)}` +
+      `${pad(num(row.raw.framesPerSecond), 11)}${pad(num(row.raw.mbPerSecond, 1), 10)}${pad(num(ratio, 2), 9)}` +
+      `${pad(num(takeRatio, 2), 9)}${pad(verdict, 13)}${pad(cpu("serverCpuNs"), 28)} ${cpu("clientCpuNs")}`
   )
 }
 
@@ -156,20 +163,23 @@ console.log(
 printHeader()
 await throughput()
 const ours = await idleMemory("ours")
+const take = await idleMemory("ours-take")
 const bare = await idleMemory("ours", false)
 const raw = await idleMemory("raw")
 console.log(`\nidle wss connections (${IDLE_CONNECTIONS}, server process, after gc), bytes per connection:`)
-console.log(`${pad("", 34)}${pad("rss", 12)}${pad("heapUsed", 12)}${pad("external", 10)}accepted`)
+console.log(`${pad("", 38)}${pad("rss", 12)}${pad("heapUsed", 12)}${pad("external", 10)}accepted`)
 const memoryRows = [
   ["ours, a Stream reader per connection", ours],
+  ["ours, a takeFrames reader loop", take],
   ["ours, connections not read", bare],
   ["raw ws, a message listener", raw]
 ]
 for (const [name, m] of memoryRows) {
-  console.log(`${pad(name, 34)}${pad(num(m.rss), 12)}${pad(num(m.heap), 12)}${pad(num(m.external), 10)}${m.connections}`)
+  console.log(`${pad(name, 38)}${pad(num(m.rss), 12)}${pad(num(m.heap), 12)}${pad(num(m.external), 10)}${m.connections}`)
 }
 console.log(
-  `ours/raw: rss ${num(ours.rss / raw.rss, 2)}, heap ${num(ours.heap / raw.heap, 2)} (with reader); ` +
+  `ours/raw: rss ${num(ours.rss / raw.rss, 2)}, heap ${num(ours.heap / raw.heap, 2)} (Stream reader); ` +
+    `rss ${num(take.rss / raw.rss, 2)}, heap ${num(take.heap / raw.heap, 2)} (takeFrames reader); ` +
     `rss ${num(bare.rss / raw.rss, 2)}, heap ${num(bare.heap / raw.heap, 2)} (transport only)`
 )
 console.log(`total ${num((Date.now() - started) / 1000, 1)} s`)

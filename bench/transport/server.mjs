@@ -1,4 +1,4 @@
-// Benchmark server process: `node server.mjs ours|raw`. Sink mode counts frames then answers ACK; echo mode echoes.
+// Benchmark server process: `node server.mjs ours|ours-take|raw`. Sink mode counts frames then answers ACK; echo mode echoes.
 import * as https from "node:https"
 import { Effect, Exit, FiberSet, Scope, Stream } from "effect"
 import { WebSocketServer } from "ws"
@@ -8,16 +8,30 @@ import { ACK, HIGH_WATER_MARK, MAX_FRAME_SIZE, MODE_SINK, memory, rawServerTls, 
 const impl = process.argv[2]
 let connections = 0
 
-/** Per-connection frame handler shared by both implementations: returns what to send back, if anything. */
+/** CPU µs this process spent on the last measured case: from its control frame to its last frame. */
+let lastCaseCpuUs = 0
+
+/**
+ * Per-connection frame handler shared by every implementation: returns what to send back, if anything. The control
+ * frame says how many frames the case has, so the CPU of exactly the measured part is recorded (not TLS and upgrade).
+ */
 const handler = () => {
   let mode = 0
   let remaining = 0
+  let cpuStart
+  const done = () => {
+    const used = process.cpuUsage(cpuStart)
+    lastCaseCpuUs = used.user + used.system
+  }
   return (frame) => {
     if (mode === 0) {
       ;({ mode, count: remaining } = readControl(frame))
+      cpuStart = process.cpuUsage()
+      if (remaining === 0) done()
       return mode === MODE_SINK && remaining === 0 ? ACK : undefined
     }
-    if (mode === MODE_SINK) return --remaining === 0 ? ACK : undefined
+    if (--remaining === 0) done()
+    if (mode === MODE_SINK) return remaining === 0 ? ACK : undefined
     return frame
   }
 }
@@ -28,27 +42,21 @@ const startOurs = async (tls, reader) => {
   const transport = WebSocketTransport.make()
   const serveConnection = (connection) => {
     const onFrame = handler()
+    const onFrameEffect = (frame) => {
+      const reply = onFrame(frame)
+      return reply === undefined ? Effect.void : connection.send(reply)
+    }
     if (impl === "ours-take") {
-      // The lower-level batch API: one Effect per wake-up, no Stream.
+      // The batch API (what the peer layer's reader loop uses): one Effect wake-up per batch, no Stream.
       let open = true
-      const answer = (frames, i) => {
-        while (i < frames.length) {
-          const reply = onFrame(frames[i++])
-          if (reply !== undefined) return Effect.flatMap(connection.send(reply), () => answer(frames, i))
-        }
-        return Effect.void
-      }
       const body = () =>
         Effect.flatMap(connection.takeFrames, (frames) => {
           if (frames.length === 0) open = false
-          return answer(frames, 0)
+          return Effect.forEach(frames, onFrameEffect, { discard: true })
         })
       return Effect.whileLoop({ while: () => open, body, step: () => {} }).pipe(Effect.ignore)
     }
-    return Stream.runForEach(connection.frames, (frame) => {
-      const reply = onFrame(frame)
-      return reply === undefined ? Effect.void : connection.send(reply)
-    }).pipe(Effect.ignore)
+    return Stream.runForEach(connection.frames, onFrameEffect).pipe(Effect.ignore)
   }
   const port = await Effect.runPromise(Effect.gen(function*() {
     const fibers = yield* FiberSet.make()
@@ -94,7 +102,7 @@ serve({
     return { port: running.port }
   },
   memory: async () => ({ ...memory(), connections }),
-  cpu: async () => process.cpuUsage(),
+  lastCaseCpu: async () => ({ cpuUs: lastCaseCpuUs }),
   stop: async () => {
     await running?.stop()
     setImmediate(() => process.exit(0))

@@ -66,7 +66,7 @@ describe("peerwire start", () => {
     const stop = await rpc(node.dir, "stop_node")
     expect(stop.code).toBe(0)
     expect(stop.json).toEqual({ success: true })
-    const finished = await Promise.race([cli.exited, new Promise<undefined>((r) => setTimeout(r, 10_000))])
+    const finished = await Promise.race([cli.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))])
     expect(finished?.code).toBe(0)
     expect(finished?.stderr).toMatch(/stop_node received; stopping[\s\S]*stopped/)
     // Written at shutdown (the periodic writes are minutes apart).
@@ -136,4 +136,40 @@ describe("peerwire start", () => {
     expect(status?.["annotations"]).toMatchObject({ peers_in: 0, peers_out: 0, bans: 0 })
     expect(lines.at(-1)?.["message"]).toBe("stopped")
   }, 60_000)
+
+  it("peerwire introducer: its own ports in a new data directory, registers a full node that connects, RPC, SIGTERM", async () => {
+    const introDir = join(tempDir("introducer"), "data")
+    const init = await runCli(["init", "--data-dir", introDir, "--network", "clitest"])
+    expect(init.code).toBe(0)
+    const introP2p = await freePort()
+    const introRpc = await freePort()
+    setPorts(introDir, introP2p, introRpc)
+    const introducer = spawnCli(["introducer", "--data-dir", introDir, "--status-interval", "0.5"])
+    await introducer.waitFor(/RPC listening/, STARTUP_MS)
+    expect(introducer.stdout()).toContain("peerwire introducer on clitest")
+    expect(introducer.stdout()).toContain(`P2P listening on wss://0.0.0.0:${introP2p}/ws`)
+
+    const node = await initNode("intro-client")
+    const client = spawnCli(["start", "--data-dir", node.dir, "--no-discovery", "--peer", `127.0.0.1:${introP2p}`])
+    await client.waitFor(/RPC listening/, STARTUP_MS)
+    const registered = await eventually(async () => {
+      const found = (await connectionsOf(introDir)).find((c) => c.node_id === `0x${node.nodeId}`)
+      return found
+    }, 20_000, "the introducer lists the node")
+    expect(registered).toMatchObject({ type: 1, peer_server_port: node.p2p })
+    // The registered node counts in the introducer's status line.
+    await introducer.waitFor(/INFO +status addresses=1 /, 5_000)
+
+    expect((await client.stop("SIGTERM", 5_000)).code).toBe(0)
+    expect((await introducer.stop("SIGTERM", 5_000)).code).toBe(0)
+
+    // A data directory the introducer creates gets the introducer's ports (8445, RPC 8556), not the node's.
+    const fresh = join(tempDir("introducer-fresh"), "data")
+    const created = spawnCli(["introducer", "--data-dir", fresh, "--port", "0", "--rpc-port", "0"])
+    await created.waitFor(/RPC listening/, STARTUP_MS)
+    const config = readFileSync(join(fresh, "config/config.yaml"), "utf8")
+    expect(config).toMatch(/^port: 8445$/m)
+    expect(config).toMatch(/^rpc:\n(?:[ #].*\n)*?  port: 8556$/m)
+    expect((await created.stop("SIGTERM", 5_000)).code).toBe(0)
+  }, 90_000)
 })

@@ -4,8 +4,8 @@
  * A protocol family (Chia over WebSocket, Graphene over TCP) plugs its framing in below this interface; the peer layer
  * above only sees `Connection`s that carry opaque frames in order.
  */
-import type { Duration, Effect, Option, Scope, Stream } from "effect"
-import { Context, Data } from "effect"
+import type { Duration, Scope } from "effect"
+import { Chunk, Context, Data, Effect, Option, Stream } from "effect"
 
 /** A network endpoint. `host` is an IP literal or a hostname; IPv6 without brackets. */
 export interface Address {
@@ -103,6 +103,14 @@ export interface Connection {
    * `TransportError` that closed it otherwise. Frames are copies the caller may keep.
    */
   readonly frames: Stream.Stream<Uint8Array, TransportError>
+  /**
+   * Optional fast path to the same inbound frames, for a loop that reads batch by batch (the peer layer): every frame
+   * buffered (at least one), waiting while there is none; an empty array once the connection has ended cleanly; fails
+   * with the `TransportError` that closed it. Same buffer and single-consumer rule as `frames` (use one at a time).
+   * It costs one Effect wake-up per batch where a Stream step costs several; read it through `frameBatches`, which
+   * falls back on `frames` for implementations without it.
+   */
+  readonly takeFrames?: Effect.Effect<ReadonlyArray<Uint8Array>, TransportError> | undefined
   /** Closes with a code (WebSocket semantics; 1000 normal) and a reason. Idempotent; waits until closed or a timeout. */
   readonly close: (code?: number, reason?: string) => Effect.Effect<void>
   /** Completes (never fails) once the connection is closed, with who closed it and why. */
@@ -156,3 +164,23 @@ export const DEFAULT_OPEN_TIMEOUT = "10 seconds" as const
 export const DEFAULT_CLOSE_TIMEOUT = "5 seconds" as const
 /** Default `ping` timeout. */
 export const DEFAULT_PING_TIMEOUT = "30 seconds" as const
+
+const NO_FRAMES: ReadonlyArray<Uint8Array> = []
+
+/**
+ * Reads a connection's inbound frames batch by batch (see `Connection.takeFrames` for the contract of each read): its
+ * `takeFrames` when it has one, else a pull on `frames` (which needs the Scope). Single consumer, like `frames`.
+ */
+export const frameBatches = (
+  connection: Connection
+): Effect.Effect<Effect.Effect<ReadonlyArray<Uint8Array>, TransportError>, never, Scope.Scope> => {
+  if (connection.takeFrames !== undefined) return Effect.succeed(connection.takeFrames)
+  return Effect.map(Stream.toPull(connection.frames), (pull) => {
+    const next: Effect.Effect<ReadonlyArray<Uint8Array>, TransportError> = Effect.matchEffect(pull, {
+      onFailure: Option.match({ onNone: () => Effect.succeed(NO_FRAMES), onSome: Effect.fail }),
+      // A Stream may emit empty chunks; an empty batch means "ended" here, so they are skipped.
+      onSuccess: (chunk) => (Chunk.isEmpty(chunk) ? next : Effect.succeed(Chunk.toReadonlyArray(chunk)))
+    })
+    return next
+  })
+}

@@ -7,6 +7,7 @@ import { Command, Options } from "@effect/cli"
 import { Duration, Effect, Option } from "effect"
 import * as Devnet from "../internal/devnet.js"
 import * as Logging from "../internal/logging.js"
+import { scopedWithin, SHUTDOWN_TIMEOUT } from "../internal/runNode.js"
 import { failWith } from "./input.js"
 import { logFormatOption, logLevelOption } from "./start.js"
 
@@ -81,7 +82,7 @@ export const devnet = Command.make(
         target,
         terminal,
         printInterval: Duration.millis(Math.round(options.interval * 1000))
-      }).pipe(Effect.scoped, Effect.provide(logs))
+      }).pipe((devnet) => scopedWithin(devnet, SHUTDOWN_TIMEOUT), Effect.provide(logs))
     })
 ).pipe(
   Command.withDescription(

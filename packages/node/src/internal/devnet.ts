@@ -8,8 +8,9 @@ import { Clock, Context, Duration, Effect, Layer, Option, Scope } from "effect"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Transport, type TlsSettings } from "@peerwire/transport"
+import { type TlsSettings, Transport, type TransportError } from "@peerwire/transport"
 import * as WebSocketTransport from "@peerwire/transport/WebSocketTransport"
+import type { AddressBookError } from "../AddressBook.js"
 import { BanList } from "../BanList.js"
 import { CliFailure } from "../cli/input.js"
 import * as DataDir from "../DataDir.js"
@@ -93,7 +94,7 @@ const startMember = (
     const peerManager = { networkId: options.network, listen: { host: DEVNET_HOST, port }, tls }
     const banList = { path: report.paths.bansFile }
     const dnsLayer = DnsResolver.layerRecords({})
-    const layer: Layer.Layer<PeerManager | BanList, unknown, Transport> = isIntroducer
+    const layer: Layer.Layer<PeerManager | BanList, TransportError | AddressBookError, Transport> = isIntroducer
       ? Node.introducerLayer({ peerManager, banList, dnsLayer, introducer: { vettingInterval: DEVNET_VETTING_INTERVAL } })
       : Node.layer({
         peerManager,
@@ -112,13 +113,7 @@ const startMember = (
         }
       })
     const context = yield* Layer.build(layer.pipe(Layer.provide(transport))).pipe(
-      Effect.mapError((e) =>
-        fail(
-          `${name}: cannot listen on ${DEVNET_HOST}:${port}: ${
-            typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
-          }`
-        )
-      ),
+      Effect.mapError((e) => fail(`${name}: cannot start on ${DEVNET_HOST}:${port}: ${e.message}`)),
       Effect.annotateLogs("node", name)
     )
     const manager = Context.get(context, PeerManager)

@@ -237,6 +237,29 @@ export const launch = (
     return { manager, listening, rpc, stopSignal, traffic, snapshot }
   })
 
+/**
+ * Closes `scope`, waiting at most `timeout`: connections that do not answer the close handshake, or a disk that hangs,
+ * must not keep the process from exiting. What is still running afterwards is abandoned (the process is exiting).
+ */
+export const closeWithin = (scope: Scope.CloseableScope, timeout: Duration.DurationInput): Effect.Effect<void> =>
+  Scope.close(scope, Exit.void).pipe(
+    Effect.disconnect,
+    Effect.timeoutTo({
+      duration: timeout,
+      onSuccess: () => Effect.void,
+      onTimeout: () => Effect.logWarning(`shutdown took longer than ${Duration.format(timeout)}; exiting anyway`)
+    }),
+    Effect.flatten
+  )
+
+/** Runs `effect` in a new scope that is closed within `timeout` at the end (success, failure or interruption). */
+export const scopedWithin = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  timeout: Duration.DurationInput
+): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
+  Effect.flatMap(Scope.make(), (scope) =>
+    effect.pipe(Scope.extend(scope), Effect.ensuring(closeWithin(scope, timeout))))
+
 /** One log line per connection event: connects and disconnects at info (debug for feelers), bans as warnings. */
 export const logEvent = (event: NodeEvent): Effect.Effect<void> => {
   switch (event._tag) {
@@ -284,15 +307,6 @@ export const runNode = (options: RunNodeOptions): Effect.Effect<void, CliFailure
     const { config, paths } = prepared
     const logLayer = Logging.layer(terminal, config.logging.format, config.logging.level)
     const scope = yield* Scope.make()
-    const closeScope = Scope.close(scope, Exit.void).pipe(
-      Effect.disconnect,
-      Effect.timeoutTo({
-        duration: SHUTDOWN_TIMEOUT,
-        onSuccess: () => Effect.void,
-        onTimeout: () => Effect.logWarning(`shutdown took longer than ${Duration.format(SHUTDOWN_TIMEOUT)}; exiting`)
-      }),
-      Effect.flatten
-    )
     let launched = false
     const body = Effect.gen(function*() {
       if (prepared.created.length > 0) yield* Effect.logInfo(`initialised data directory ${paths.root}`)
@@ -315,7 +329,12 @@ export const runNode = (options: RunNodeOptions): Effect.Effect<void, CliFailure
       yield* Effect.logInfo("stop_node received; stopping")
     }).pipe(
       Effect.onInterrupt(() => Effect.logInfo("signal received; stopping")),
-      Effect.ensuring(Effect.zipRight(closeScope, Effect.suspend(() => (launched ? Effect.logInfo("stopped") : Effect.void))))
+      Effect.ensuring(
+        Effect.zipRight(
+          closeWithin(scope, SHUTDOWN_TIMEOUT),
+          Effect.suspend(() => (launched ? Effect.logInfo("stopped") : Effect.void))
+        )
+      )
     )
     yield* Effect.provide(body, logLayer)
   })

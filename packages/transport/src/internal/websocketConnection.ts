@@ -54,7 +54,6 @@ export class WebSocketConnection implements Connection {
   readonly local: Address
   readonly remote: Address
   readonly peerCertificate: Option.Option<Uint8Array>
-  readonly peerId: Option.Option<Uint8Array>
   readonly frames: Stream.Stream<Uint8Array, TransportError>
   readonly takeFrames: Effect.Effect<ReadonlyArray<Uint8Array>, TransportError>
   readonly closed: Effect.Effect<CloseInfo>
@@ -66,7 +65,9 @@ export class WebSocketConnection implements Connection {
   private readonly inbox: Inbox
   private readonly closedDeferred = Deferred.unsafeMake<CloseInfo>(FiberId.none)
   private readonly drainWaiters: Array<() => void> = []
-  private readonly pings = new Map<string, Resume<void, TransportError>>()
+  /** Pings waiting for their pong, by nonce; created by the first ping (most connections never hold one). */
+  private pings: Map<string, Resume<void, TransportError>> | undefined = undefined
+  private peerIdCache: Option.Option<Uint8Array> | undefined = undefined
 
   constructor(
     private readonly ws: WebSocket,
@@ -78,7 +79,6 @@ export class WebSocketConnection implements Connection {
     this.local = settings.local
     this.remote = settings.remote
     this.peerCertificate = settings.peerCertificate
-    this.peerId = Option.map(settings.peerCertificate, certificateId)
     this.inbox = new Inbox(settings.inboundHighWaterMark, () => this.ws.pause(), () => this.resumeReading())
     this.frames = this.inbox.stream
     this.takeFrames = this.inbox.take
@@ -88,6 +88,12 @@ export class WebSocketConnection implements Connection {
     ws.on("error", this.onError)
     ws.on("close", this.onClose)
     socket.on("drain", this.onDrain)
+  }
+
+  /** SHA-256 of the certificate, computed on first use (many connections are refused before anyone asks). */
+  get peerId(): Option.Option<Uint8Array> {
+    this.peerIdCache ??= Option.map(this.peerCertificate, certificateId)
+    return this.peerIdCache
   }
 
   /** Bytes and frames received but not yet taken by the consumer (for tests and diagnostics). */
@@ -118,9 +124,10 @@ export class WebSocketConnection implements Connection {
       const nonce = randomBytes(8)
       const key = nonce.toString("hex")
       const pong = Effect.async<void, TransportError>((resume) => {
-        this.pings.set(key, resume)
+        const pings = this.pings ??= new Map()
+        pings.set(key, resume)
         this.ws.ping(nonce, undefined, this.onWritten)
-        return Effect.sync(() => this.pings.delete(key))
+        return Effect.sync(() => pings.delete(key))
       })
       return Effect.timed(pong).pipe(
         Effect.map(([rtt]) => rtt),
@@ -214,9 +221,9 @@ export class WebSocketConnection implements Connection {
 
   private readonly onPong = (data: Buffer): void => {
     const key = data.toString("hex")
-    const resume = this.pings.get(key)
+    const resume = this.pings?.get(key)
     if (resume === undefined) return
-    this.pings.delete(key)
+    this.pings?.delete(key)
     resume(Effect.void)
   }
 
@@ -259,9 +266,12 @@ export class WebSocketConnection implements Connection {
     const info = this.closeInfo(code, reason)
     Option.match(info.error, { onNone: () => this.inbox.end(), onSome: (error) => this.inbox.fail(error) })
     this.wakeSenders()
-    const lost = transportError("ConnectionLost", `connection ${this.id} closed before the pong arrived`)
-    for (const resume of this.pings.values()) resume(Effect.fail(lost))
-    this.pings.clear()
+    const pings = this.pings
+    this.pings = undefined
+    if (pings !== undefined && pings.size > 0) {
+      const lost = transportError("ConnectionLost", `connection ${this.id} closed before the pong arrived`)
+      for (const resume of pings.values()) resume(Effect.fail(lost))
+    }
     Deferred.unsafeDone(this.closedDeferred, Exit.succeed(info))
     this.settings.onFinalized?.(this)
   }

@@ -28,6 +28,8 @@ const RELEASE_FRAMES: ReadonlyArray<Uint8Array> = []
 
 type Batch = Effect.Effect<ReadonlyArray<Uint8Array>, TransportError>
 type Resume = (batch: Batch) => void
+/** The channel behind `Inbox.stream`. */
+type Producer = Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, TransportError, unknown, void, unknown>
 
 const RELEASE: Batch = Effect.succeed(RELEASE_FRAMES)
 
@@ -82,10 +84,17 @@ export class Inbox {
    * Every frame buffered (at least one), waiting while there is none; an empty array once the connection has ended
    * cleanly; fails with the error that ended it otherwise.
    */
-  readonly take: Batch = Effect.suspend(() => this.takeNow() ?? Effect.async<ReadonlyArray<Uint8Array>, TransportError>(this.register))
+  readonly take: Batch = Effect.suspend(() => this.takeNow() ?? this.wait)
 
-  /** The frames as a Stream of the same batches, built from channel primitives (cheaper per batch than a generic pull). */
-  readonly stream: Stream.Stream<Uint8Array, TransportError> = Stream.fromChannel(Channel.suspend(() => this.streamLoop))
+  /** Parks the consumer until `wakeAll`; one Effect reused by every wait. */
+  private readonly wait: Batch = Effect.async<ReadonlyArray<Uint8Array>, TransportError>((resume) => {
+    this.waiters.push(resume)
+  })
+
+  /** The same batches as a Stream, built from channel primitives (fewer steps per batch than a generic pull). */
+  readonly stream: Stream.Stream<Uint8Array, TransportError> = Stream.fromChannel(
+    Channel.suspend(() => this.streamLoop)
+  )
 
   /** Bytes of the batch handed out last (decides `release`). */
   private lastBytes = 0
@@ -95,26 +104,19 @@ export class Inbox {
       this.release = false
       return RELEASE
     }
-    return this.take
+    return this.takeNow() ?? this.wait
   })
 
-  private readonly emit = (
-    frames: ReadonlyArray<Uint8Array>
-  ): Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, TransportError, unknown, void, unknown> => {
+  private readonly emit = (frames: ReadonlyArray<Uint8Array>): Producer => {
     if (frames === RELEASE_FRAMES) return Channel.flatMap(Channel.write(EMPTY_CHUNK), this.again)
     if (frames.length === 0) return Channel.void
     this.release = this.lastBytes >= RELEASE_AFTER_BYTES
     return Channel.flatMap(Channel.write(Chunk.unsafeFromArray(frames)), this.again)
   }
 
-  private readonly streamLoop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, TransportError, unknown, void, unknown> =
-    Channel.flatMap(Channel.fromEffect(this.streamPull), this.emit)
+  private readonly streamLoop: Producer = Channel.flatMap(Channel.fromEffect(this.streamPull), this.emit)
 
   private readonly again = () => this.streamLoop
-
-  private readonly register = (resume: Resume): void => {
-    this.waiters.push(resume)
-  }
 
   private takeNow(): Batch | undefined {
     if (this.frames.length > 0) {

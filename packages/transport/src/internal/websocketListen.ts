@@ -152,8 +152,9 @@ class InboundServer {
 
   private readonly onSecureConnection = (socket: TLSSocket): void => {
     this.track(socket)
-    // `AcceptAny` still requires a certificate; Node lets a client without one through when not verifying.
-    if (!hasPeerCertificate(socket)) return void socket.destroy()
+    // `AcceptAny` still requires a certificate; Node lets a client without one through when not verifying (with
+    // `RequireCa` it has already refused such a client in the handshake).
+    if (this.options.tls?.verify._tag === "AcceptAny" && !hasPeerCertificate(socket)) return void socket.destroy()
     this.startDeadline(socket)
   }
 

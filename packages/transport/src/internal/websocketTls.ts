@@ -27,14 +27,16 @@ export const clientTlsOptions = (settings: TlsSettings): ConnectionOptions => ({
     : { rejectUnauthorized: false })
 })
 
-/** DER of the certificate the remote presented, copied out of Node's buffer. */
+/**
+ * DER of the certificate the remote presented, copied out of Node's buffer. `getPeerX509Certificate` wraps the
+ * certificate lazily; `getPeerCertificate` would parse every field into a JS object (per connection, only to be dropped).
+ */
 export const peerCertificate = (socket: TLSSocket): Option.Option<Uint8Array> => {
-  const certificate = socket.getPeerCertificate(false) as { readonly raw?: Buffer } | null
-  const raw = certificate?.raw
+  const raw = socket.getPeerX509Certificate()?.raw
   return raw !== undefined && raw.length > 0 ? Option.some(new Uint8Array(raw)) : Option.none()
 }
 
-export const hasPeerCertificate = (socket: TLSSocket): boolean => Option.isSome(peerCertificate(socket))
+export const hasPeerCertificate = (socket: TLSSocket): boolean => socket.getPeerX509Certificate() !== undefined
 
 /** The Chia node id / peer id: SHA-256 of the certificate DER. */
 export const certificateId = (der: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(der).digest())
