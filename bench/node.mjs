@@ -1,6 +1,6 @@
-// Node benchmark: one peerwire full node (as `peerwire start` runs it) holding 1000 authenticated inbound peers (wss with
-// a Chia-CA-signed certificate each, then the Chia handshake as wallets) opened from a second process, against a raw
-// `ws` server with the same TLS holding 1000 plain connections, in the same run. Servers and clients are separate
+// Node benchmark: one peerwire full node (as `peerwire start` runs it) holding 1000 authenticated inbound peers (wss
+// with a Chia-CA-signed certificate each, then the Chia handshake as wallets) opened from a second process, against a
+// raw `ws` server with the same TLS holding 1000 plain connections, in the same run. Servers and clients are separate
 // processes. Run after `npx tsc -b`:  node bench/node.mjs [--peers N] [--quick]
 //
 // Prints, ours against raw: memory per peer (RSS, and V8 heap + external after GC), time to accept all peers, and idle
@@ -118,23 +118,42 @@ const main = async () => {
   }))
   const began = performance.now()
   const identities = await clientIdentities(ca, PEERS)
-  console.log(`${PEERS} client certificates signed by the Chia CA in ${((performance.now() - began) / 1000).toFixed(1)} s`)
+  const seconds = ((performance.now() - began) / 1000).toFixed(1)
+  console.log(`${PEERS} client certificates signed by the Chia CA in ${seconds} s`)
   const serverTls = { identity: serverIdentity, verify: { _tag: "RequireCa", caPem: [ca.certificatePem] } }
   const clients = spawn("clients.mjs", [])
   const results = {}
   try {
     // Raw first, then ours, each against a fresh server process; the client process is shared.
-    for (const impl of ["raw", "ours"]) results[impl] = await measure(impl, clients, identities, serverTls, ca.certificatePem)
+    for (const impl of ["raw", "ours"]) {
+      results[impl] = await measure(impl, clients, identities, serverTls, ca.certificatePem)
+    }
   } finally {
     await clients.call("exit").catch(() => undefined)
   }
   const kib = (bytes) => (bytes / 1024).toFixed(1)
+  const { ours, raw } = results
   const rows = [
-    ["memory per peer, RSS (KiB)", kib(results.ours.rssPerPeer), kib(results.raw.rssPerPeer), results.ours.rssPerPeer / results.raw.rssPerPeer],
-    ["memory per peer, heap+external after GC (KiB)", kib(results.ours.heapPerPeer), kib(results.raw.heapPerPeer), results.ours.heapPerPeer / results.raw.heapPerPeer],
-    [`time to accept ${PEERS} peers (ms, ${CONCURRENCY} in flight)`, results.ours.acceptMs.toFixed(0), results.raw.acceptMs.toFixed(0), results.ours.acceptMs / results.raw.acceptMs],
-    [`idle CPU over ${IDLE_SECONDS} s (% of one core)`, results.ours.idleCpuPercent.toFixed(2), results.raw.idleCpuPercent.toFixed(2), results.ours.idleCpuPercent / Math.max(results.raw.idleCpuPercent, 0.01)],
-    ["connections held at the end", String(results.ours.heldAtEnd), String(results.raw.heldAtEnd), 1]
+    ["memory per peer, RSS (KiB)", kib(ours.rssPerPeer), kib(raw.rssPerPeer), ours.rssPerPeer / raw.rssPerPeer],
+    [
+      "memory per peer, heap+external after GC (KiB)",
+      kib(ours.heapPerPeer),
+      kib(raw.heapPerPeer),
+      ours.heapPerPeer / raw.heapPerPeer
+    ],
+    [
+      `time to accept ${PEERS} peers (ms, ${CONCURRENCY} in flight)`,
+      ours.acceptMs.toFixed(0),
+      raw.acceptMs.toFixed(0),
+      ours.acceptMs / raw.acceptMs
+    ],
+    [
+      `idle CPU over ${IDLE_SECONDS} s (% of one core)`,
+      ours.idleCpuPercent.toFixed(2),
+      raw.idleCpuPercent.toFixed(2),
+      ours.idleCpuPercent / Math.max(raw.idleCpuPercent, 0.01)
+    ],
+    ["connections held at the end", String(ours.heldAtEnd), String(raw.heldAtEnd), ours.heldAtEnd / raw.heldAtEnd]
   ]
   console.log(`\nnode benchmark: ${PEERS} inbound peers · ${os.cpus().length} CPUs · node ${process.version}`)
   console.log("  ours = peerwire full node (wss, Chia-CA check, Chia handshake as wallets, peer runtime, RPC on)")

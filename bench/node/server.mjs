@@ -1,7 +1,8 @@
 // Node benchmark server process: `node --expose-gc server.mjs ours|raw`.
 //   ours: a real peerwire full node (`launch` of `peerwire start`: data directory, config, wss with the public
 //         certificate and the Chia-CA check, peer manager, discovery off, RPC on) with its inbound caps raised.
-//   raw:  a `ws` server on `https` with the same TLS (client certificate required, Chia CA) that only holds connections.
+//   raw:  a `ws` server on `https` with the same TLS (client certificate required, Chia CA) that only holds
+//         connections.
 import * as https from "node:https"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"

@@ -17,7 +17,8 @@ describe("peerwire devnet", () => {
   it("five nodes reach their targets through the introducer; SIGINT stops everything with exit 0", async () => {
     const root = tempDir("devnet")
     const cli = spawnCli(["devnet", "--nodes", String(NODES), "--data-dir", root, "--interval", "1"])
-    const header = await cli.waitFor(/devnet: introducer wss:\/\/127\.0\.0\.1:(\d+)\/ws, 5 nodes on ports ([\d, ]+),/, 60_000)
+    const announced = /devnet: introducer wss:\/\/127\.0\.0\.1:(\d+)\/ws, 5 nodes on ports ([\d, ]+),/
+    const header = await cli.waitFor(announced, 60_000)
     const ports = header[2]!.split(", ").map(Number)
     expect(ports).toHaveLength(NODES)
     await cli.waitFor(/devnet: every node at target after [\d.]+ s/, 120_000)

@@ -7,7 +7,17 @@ import { afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import { join } from "node:path"
-import { BUILD_TIMEOUT_MS, buildOnce, freePort, killAll, rpc, runCli, setPorts, spawnCli, tempDir } from "./CliSupport.js"
+import {
+  BUILD_TIMEOUT_MS,
+  buildOnce,
+  freePort,
+  killAll,
+  rpc,
+  runCli,
+  setPorts,
+  spawnCli,
+  tempDir
+} from "./CliSupport.js"
 
 beforeAll(buildOnce, BUILD_TIMEOUT_MS)
 afterEach(killAll)
@@ -135,7 +145,8 @@ describe("peerwire rpc against a running node: bad input", () => {
 })
 
 describe("--help", () => {
-  it.each(["start", "introducer", "devnet", "init", "rpc", "decode", "encode"])("peerwire %s --help", async (command) => {
+  const commands = ["start", "introducer", "devnet", "init", "rpc", "decode", "encode"]
+  it.each(commands)("peerwire %s --help", async (command) => {
     const result = await runCli([command, "--help"])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("USAGE")

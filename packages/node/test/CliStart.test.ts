@@ -36,7 +36,12 @@ const initNode = async (name: string) => {
   return { dir, nodeId: nodeId!, p2p, rpcPort }
 }
 
-type Connection = { readonly type: number; readonly node_id: string; readonly peer_port: number; readonly peer_server_port: number }
+interface Connection {
+  readonly type: number
+  readonly node_id: string
+  readonly peer_port: number
+  readonly peer_server_port: number
+}
 
 const connectionsOf = async (dir: string): Promise<ReadonlyArray<Connection>> => {
   const answer = await rpc(dir, "get_connections")
@@ -45,7 +50,7 @@ const connectionsOf = async (dir: string): Promise<ReadonlyArray<Connection>> =>
 }
 
 describe("peerwire start", () => {
-  it("init → start → rpc get_connections → rpc stop_node: exit 0, address book and ban list written", async () => {
+  it("init → start → rpc get_connections → rpc stop_node: exit 0, address book and bans written", async () => {
     const node = await initNode("start")
     const peers = join(node.dir, "db/peers.json")
     const bans = join(node.dir, "db/bans.json")
@@ -66,7 +71,8 @@ describe("peerwire start", () => {
     const stop = await rpc(node.dir, "stop_node")
     expect(stop.code).toBe(0)
     expect(stop.json).toEqual({ success: true })
-    const finished = await Promise.race([cli.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))])
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))
+    const finished = await Promise.race([cli.exited, timeout])
     expect(finished?.code).toBe(0)
     expect(finished?.stderr).toMatch(/stop_node received; stopping[\s\S]*stopped/)
     // Written at shutdown (the periodic writes are minutes apart).
@@ -75,7 +81,7 @@ describe("peerwire start", () => {
     expect(statSync(peers).mtimeMs).toBeGreaterThan(statSync(join(node.dir, "config/config.yaml")).mtimeMs)
   }, 60_000)
 
-  it("start creates a missing data directory; two nodes connect through --peer; SIGTERM and SIGINT exit 0", async () => {
+  it("start creates a missing data dir; two nodes connect through --peer; SIGTERM and SIGINT exit 0", async () => {
     const a = await initNode("peer-a")
     // B's data directory does not exist yet: start creates it (port flags, RPC port set after creation below).
     const bDir = join(tempDir("peer-b"), "data")
@@ -126,18 +132,21 @@ describe("peerwire start", () => {
     const configFile = join(node.dir, "config/config.yaml")
     const { appendFileSync } = await import("node:fs")
     appendFileSync(configFile, "colour: blue\n")
-    const cli = spawnCli(["start", "--data-dir", node.dir, "--no-discovery", "--log-format", "json", "--status-interval", "0.5"])
+    const cli = spawnCli(
+      ["start", "--data-dir", node.dir, "--no-discovery", "--log-format", "json", "--status-interval", "0.5"]
+    )
     await cli.waitFor(/"message":"status"/, STARTUP_MS)
     const stopped = await cli.stop("SIGTERM", 5_000)
     expect(stopped.code).toBe(0)
     const lines = stopped.stderr.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
-    expect(lines.find((l) => l["logLevel"] === "WARN")?.["message"]).toBe(`${configFile}: unknown key "colour" (ignored)`)
+    const warning = lines.find((l) => l["logLevel"] === "WARN")
+    expect(warning?.["message"]).toBe(`${configFile}: unknown key "colour" (ignored)`)
     const status = lines.find((l) => l["message"] === "status")
     expect(status?.["annotations"]).toMatchObject({ peers_in: 0, peers_out: 0, bans: 0 })
     expect(lines.at(-1)?.["message"]).toBe("stopped")
   }, 60_000)
 
-  it("peerwire introducer: its own ports in a new data directory, registers a full node that connects, RPC, SIGTERM", async () => {
+  it("introducer: own ports in a new data dir, registers a connecting full node, RPC, SIGTERM", async () => {
     const introDir = join(tempDir("introducer"), "data")
     const init = await runCli(["init", "--data-dir", introDir, "--network", "clitest"])
     expect(init.code).toBe(0)

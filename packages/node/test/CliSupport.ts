@@ -32,13 +32,14 @@ export interface Running {
   readonly stdout: () => string
   readonly stderr: () => string
   readonly exited: Promise<Finished>
-  /** Resolves with the first match of `pattern` in stdout+stderr; rejects after `timeoutMs` or if the process ends first. */
+  /** The first match of `pattern` in stdout+stderr; rejects after `timeoutMs` or if the process ends first. */
   readonly waitFor: (pattern: RegExp, timeoutMs: number) => Promise<RegExpMatchArray>
   /** Sends `signal` and waits for the exit, at most `timeoutMs` (then SIGKILL and reject). */
   readonly stop: (signal: NodeJS.Signals, timeoutMs: number) => Promise<Finished & { readonly ms: number }>
 }
 
 const running = new Set<ChildProcess>()
+const directories = new Set<string>()
 
 /** Runs `tsc -b` for the whole repository, one worker at a time. */
 export const buildOnce = async (): Promise<void> => {
@@ -49,7 +50,8 @@ export const buildOnce = async (): Promise<void> => {
       break
     } catch {
       try {
-        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true })
+        const age = Date.now() - statSync(BUILD_LOCK).mtimeMs
+        if (age > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true })
       } catch {
         // Removed meanwhile: try again.
       }
@@ -126,12 +128,13 @@ export const runCli = async (
   const result = await Promise.race([cli.exited, sleep(timeoutMs).then(() => undefined)])
   if (result === undefined) {
     cli.child.kill("SIGKILL")
-    throw new Error(`peerwire ${args.join(" ")} did not finish within ${timeoutMs} ms:\n${cli.stdout()}\n${cli.stderr()}`)
+    const output = `${cli.stdout()}\n${cli.stderr()}`
+    throw new Error(`peerwire ${args.join(" ")} did not finish within ${timeoutMs} ms:\n${output}`)
   }
   return result
 }
 
-/** Kills every child still running (afterEach). */
+/** Kills every child still running, then removes the test's temporary directories (afterEach). */
 export const killAll = async (): Promise<void> => {
   const left = [...running]
   for (const child of left) child.kill("SIGKILL")
@@ -139,6 +142,8 @@ export const killAll = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once("close", () => resolve())
   })))
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true })
+  directories.clear()
 }
 
 /** A port that was free on 127.0.0.1 a moment ago. */
@@ -153,8 +158,12 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-/** A new empty directory under the system temp dir. */
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `peerwire-${prefix}-`))
+/** A new empty directory under the system temp dir, removed by `killAll`. */
+export const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), `peerwire-${prefix}-`))
+  directories.add(dir)
+  return dir
+}
 
 /** Sets `port` and `rpc.port` in a data directory's config.yaml (as written by `peerwire init`). */
 export const setPorts = (dataDir: string, p2p: number, rpc: number): void => {
@@ -169,7 +178,8 @@ export const setPorts = (dataDir: string, p2p: number, rpc: number): void => {
 
 /** `peerwire rpc COMMAND [PARAMS] --data-dir DIR --compact`, its answer parsed. */
 export const rpc = async (dataDir: string, command: string, params?: string) => {
-  const result = await runCli(["rpc", command, ...(params === undefined ? [] : [params]), "--data-dir", dataDir, "--compact"])
+  const args = ["rpc", command, ...(params === undefined ? [] : [params]), "--data-dir", dataDir, "--compact"]
+  const result = await runCli(args)
   let json: Record<string, unknown> | undefined
   try {
     json = JSON.parse(result.stdout) as Record<string, unknown>
@@ -180,7 +190,11 @@ export const rpc = async (dataDir: string, command: string, params?: string) => 
 }
 
 /** Polls `check` every 250 ms until it yields a value, at most `timeoutMs`. */
-export const eventually = async <A>(check: () => Promise<A | undefined>, timeoutMs: number, what: string): Promise<A> => {
+export const eventually = async <A>(
+  check: () => Promise<A | undefined>,
+  timeoutMs: number,
+  what: string
+): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

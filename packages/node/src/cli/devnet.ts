@@ -27,7 +27,9 @@ const basePortOption = Options.integer("base-port").pipe(
 const dataDirOption = Options.text("data-dir").pipe(
   Options.withAlias("d"),
   Options.optional,
-  Options.withDescription("Where the members' data directories go (default: a temporary directory, removed at the end).")
+  Options.withDescription(
+    "Where the members' data directories go (default: a temporary directory, removed at the end)."
+  )
 )
 
 const networkOption = Options.text("network").pipe(
@@ -42,7 +44,9 @@ const targetOption = Options.integer("target").pipe(
 
 const intervalOption = Options.float("interval").pipe(
   Options.withDefault(Duration.toSeconds(Devnet.DEFAULT_PRINT_INTERVAL)),
-  Options.withDescription("Seconds between table prints when stderr is not a terminal (a terminal is redrawn each second).")
+  Options.withDescription(
+    "Seconds between table prints when stderr is not a terminal (a terminal is redrawn each second)."
+  )
 )
 
 export const devnet = Command.make(
@@ -63,7 +67,9 @@ export const devnet = Command.make(
         return yield* failWith(`--nodes ${options.nodes}: expected 1..${MAX_NODES}`)
       }
       if (options.basePort !== 0 && !(options.basePort >= 1 && options.basePort + options.nodes <= 65535)) {
-        return yield* failWith(`--base-port ${options.basePort}: the ports base-port..base-port+${options.nodes} must fit in 1..65535`)
+        return yield* failWith(
+          `--base-port ${options.basePort}: the ports base-port..base-port+${options.nodes} must fit in 1..65535`
+        )
       }
       const target = Option.getOrElse(options.target, () => Devnet.defaultTarget(options.nodes))
       if (!(target >= 1)) return yield* failWith(`--target ${target}: expected at least 1`)

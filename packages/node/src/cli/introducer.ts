@@ -1,6 +1,6 @@
 /**
- * `peerwire introducer`: runs an introducer (the reference's `chia/introducer`): registers inbound full nodes, vets them
- * and answers `request_peers_introducer`. Same flags as `start`; its default data directory is beside the node's
+ * `peerwire introducer`: runs an introducer (the reference's `chia/introducer`): registers inbound full nodes, vets
+ * them and answers `request_peers_introducer`. Same flags as `start`; its default data directory is beside the node's
  * (`~/.peerwire/<network>-introducer`), and a data directory it creates listens on 8445 with its RPC on 8556.
  */
 import { Command } from "@effect/cli"

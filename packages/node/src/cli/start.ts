@@ -48,7 +48,8 @@ export const logLevelOption = Options.choice("log-level", LOG_LEVELS).pipe(
 export const statusIntervalOption = Options.float("status-interval").pipe(
   Options.optional,
   Options.withDescription(
-    `Seconds between status log lines when stderr is not a terminal (default ${Duration.toSeconds(DEFAULT_LOG_INTERVAL)}).`
+    "Seconds between status log lines when stderr is not a terminal " +
+      `(default ${Duration.toSeconds(DEFAULT_LOG_INTERVAL)}).`
   )
 )
 

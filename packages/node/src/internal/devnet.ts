@@ -1,8 +1,9 @@
 /**
  * `peerwire devnet`: an introducer and N full nodes in this process (one Effect runtime, one node layer each on the wss
- * transport with its own data directory and public certificate), all on 127.0.0.1. Private addresses are allowed and the
- * one-outbound-per-group rule is off (every node shares 127.0.0.1's group). A table of who is connected to whom, message
- * rates and bans is kept current until interruption, which stops every member (connections closed, files written).
+ * transport with its own data directory and public certificate), all on 127.0.0.1. Private addresses are allowed and
+ * the one-outbound-per-group rule is off (every node shares 127.0.0.1's group). A table of who is connected to whom,
+ * message rates and bans is kept current until interruption, which stops every member (connections closed, files
+ * written).
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Scope } from "effect"
 import { mkdtemp, rm } from "node:fs/promises"
@@ -60,6 +61,9 @@ interface Member {
 
 const fail = (message: string) => new CliFailure({ message })
 
+const ensureDir = (dir: string, network: string) =>
+  DataDir.ensure(dir, { network }).pipe(Effect.mapError((e) => fail(e.message)))
+
 const snapshot = (member: Member): Effect.Effect<Table.MemberSnapshot> =>
   Effect.gen(function*() {
     const connections = (yield* member.manager.connections).filter((c) =>
@@ -87,7 +91,7 @@ const startMember = (
   introducer: { readonly host: string; readonly port: number } | undefined
 ): Effect.Effect<Member, CliFailure, Scope.Scope> =>
   Effect.gen(function*() {
-    const report = yield* DataDir.ensure(dir, { network: options.network }).pipe(Effect.mapError((e) => fail(e.message)))
+    const report = yield* ensureDir(dir, options.network)
     const tls: TlsSettings = yield* p2pTls(report.paths)
     const traffic = new TrafficMeter()
     const transport = Layer.succeed(Transport, traffic.wrap(WebSocketTransport.make()))
@@ -95,7 +99,12 @@ const startMember = (
     const banList = { path: report.paths.bansFile }
     const dnsLayer = DnsResolver.layerRecords({})
     const layer: Layer.Layer<PeerManager | BanList, TransportError | AddressBookError, Transport> = isIntroducer
-      ? Node.introducerLayer({ peerManager, banList, dnsLayer, introducer: { vettingInterval: DEVNET_VETTING_INTERVAL } })
+      ? Node.introducerLayer({
+        peerManager,
+        banList,
+        dnsLayer,
+        introducer: { vettingInterval: DEVNET_VETTING_INTERVAL }
+      })
       : Node.layer({
         peerManager,
         banList,
@@ -151,14 +160,15 @@ export const runDevnet = (options: DevnetOptions): Effect.Effect<never, CliFailu
     const names = ["introducer", ...Array.from({ length: options.nodes }, (_, i) => `node-${i + 1}`)]
     yield* Effect.forEach(
       names,
-      (name) => DataDir.ensure(join(root, name), { network: options.network }).pipe(Effect.mapError((e) => fail(e.message))),
+      (name) => ensureDir(join(root, name), options.network),
       { concurrency: ENSURE_CONCURRENCY, discard: true }
     )
     const introducer = yield* startMember("introducer", true, join(root, "introducer"), options, portOf(0), undefined)
     const introducerAddress = { host: DEVNET_HOST, port: introducer.port }
     const members: Array<Member> = [introducer]
     for (let i = 1; i <= options.nodes; i++) {
-      members.push(yield* startMember(`node-${i}`, false, join(root, `node-${i}`), options, portOf(i), introducerAddress))
+      const name = `node-${i}`
+      members.push(yield* startMember(name, false, join(root, name), options, portOf(i), introducerAddress))
     }
     terminal.line(
       `devnet: introducer wss://${DEVNET_HOST}:${introducer.port}/ws, ${options.nodes} nodes on ports ` +

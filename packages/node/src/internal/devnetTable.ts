@@ -1,6 +1,6 @@
 /**
- * The devnet's live table: one row per member (connections out and in, whom it dials, message rates, bans) and a summary
- * line saying whether every node has reached its target. Pure: snapshots in, lines out.
+ * The devnet's live table: one row per member (connections out and in, whom it dials, message rates, bans) and a
+ * summary line saying whether every node has reached its target. Pure: snapshots in, lines out.
  */
 
 export interface MemberSnapshot {
@@ -97,7 +97,8 @@ export const render = (input: TableInput): Array<string> => {
   const names = new Map(input.members.map((m) => [m.nodeId, m.name]))
   const nameOf = (id: string) => names.get(id) ?? id.slice(0, 8)
   const before = new Map((input.previous ?? []).map((m) => [m.name, m]))
-  const rows: Array<Array<string>> = [["member", "port", "node id", "out", "in", "msg/s in", "msg/s out", "bans", "dials"]]
+  const header = ["member", "port", "node id", "out", "in", "msg/s in", "msg/s out", "bans", "dials"]
+  const rows: Array<Array<string>> = [header]
   for (const m of input.members) {
     const prev = before.get(m.name)
     rows.push([

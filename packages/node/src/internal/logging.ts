@@ -38,8 +38,8 @@ export interface TextSink {
 }
 
 /**
- * One output stream shared by log lines and a block kept at its bottom (a status line, the devnet's table). The block is
- * drawn only when `interactive` (a TTY); otherwise `setBlock` does nothing and the caller prints or logs instead.
+ * One output stream shared by log lines and a block kept at its bottom (a status line, the devnet's table). The block
+ * is drawn only when `interactive` (a TTY); otherwise `setBlock` does nothing and the caller prints or logs instead.
  */
 export class Terminal {
   private block: ReadonlyArray<string> = []

@@ -1,10 +1,10 @@
 /**
  * What `peerwire start` and `peerwire introducer` do: make sure the data directory exists (as `init` would), load and
  * validate `config.yaml`, apply the flags, then run the node on the wss transport with the public certificate (peers
- * must chain to the Chia CA, as the reference requires), the local RPC, connection-event logs and the status line, until
- * `stop_node` or a signal. Every failure to start is a `CliFailure` of one line.
+ * must chain to the Chia CA, as the reference requires), the local RPC, connection-event logs and the status line,
+ * until `stop_node` or a signal. Every failure to start is a `CliFailure` of one line.
  */
-import { Console, Context, Deferred, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Console, Context, Deferred, Duration, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
 import type { Address, TlsSettings, TransportError } from "@peerwire/transport"
 import { Certificates, Transport } from "@peerwire/transport"
 import * as WebSocketTransport from "@peerwire/transport/WebSocketTransport"
@@ -72,7 +72,9 @@ export const applyOverrides = (
   Effect.gen(function*() {
     const extraPeers = overrides.peers ?? []
     for (const peer of extraPeers) {
-      if (parseHostPort(peer) === undefined) return yield* fail(`--peer "${peer}": expected HOST:PORT (IPv6 as [addr]:port)`)
+      if (parseHostPort(peer) === undefined) {
+        return yield* fail(`--peer "${peer}": expected HOST:PORT (IPv6 as [addr]:port)`)
+      }
     }
     return {
       ...config,
@@ -318,7 +320,20 @@ export const runNode = (options: RunNodeOptions): Effect.Effect<void, CliFailure
       yield* Console.log(`data directory ${paths.root}`)
       yield* Console.log(`P2P listening on ${p2pUrl}`)
       if (Option.isSome(node.rpc)) yield* Console.log(`RPC listening on ${node.rpc.value.url}`)
-      yield* node.manager.events.pipe(Stream.runForEach(logEvent), Effect.forkIn(scope))
+      // The node started (and may have connected) before this subscription: log what is there, then every event.
+      const events = yield* node.manager.subscribe.pipe(Scope.extend(scope))
+      const present = new Set<string>()
+      for (const connection of yield* node.manager.connections) {
+        present.add(connection.id)
+        yield* logEvent({ _tag: "Connected", connection })
+      }
+      yield* Queue.take(events).pipe(
+        Effect.flatMap((event) =>
+          event._tag === "Connected" && present.delete(event.connection.id) ? Effect.void : logEvent(event)
+        ),
+        Effect.forever,
+        Effect.forkIn(scope)
+      )
       yield* StatusLine.run({
         terminal,
         snapshot: node.snapshot,

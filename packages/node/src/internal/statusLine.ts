@@ -67,7 +67,9 @@ export const run = (options: StatusOptions): Effect.Effect<never> =>
   Effect.gen(function*() {
     const { terminal } = options
     const label = options.addressesLabel ?? "addresses"
-    const interval = terminal.interactive ? REFRESH_INTERVAL : Duration.decode(options.logInterval ?? DEFAULT_LOG_INTERVAL)
+    const interval = terminal.interactive
+      ? REFRESH_INTERVAL
+      : Duration.decode(options.logInterval ?? DEFAULT_LOG_INTERVAL)
     const started = yield* Clock.currentTimeMillis
     let before = yield* options.snapshot
     let beforeAt = started

@@ -1,7 +1,7 @@
 /**
- * Counts frames and bytes per connection by wrapping a `Transport`: the peer layer keeps no byte counters, and the RPC's
- * `get_connections` (bytes_read, bytes_written, last_message_time) and the status line and devnet table (message rates)
- * need them. Counting is per chunk of frames, so the cost is a few additions per message.
+ * Counts frames and bytes per connection by wrapping a `Transport`: the peer layer keeps no byte counters, and the
+ * RPC's `get_connections` (bytes_read, bytes_written, last_message_time) and the status line and devnet table (message
+ * rates) need them. Counting is per chunk of frames, so the cost is a few additions per message.
  */
 import { Chunk, Effect, Stream } from "effect"
 import type { Connection, TransportShape } from "@peerwire/transport"

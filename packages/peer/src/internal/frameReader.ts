@@ -1,39 +1,43 @@
 /**
- * A pull-based reader over a connection's single-consumer frame stream, so the handshake can read exactly one frame
+ * A pull-based reader over a connection's single-consumer inbound frames, so the handshake can read exactly one frame
  * and the peer's reader loop can carry on from the next one, in order, with the transport's back-pressure intact.
+ * It reads batch by batch through `frameBatches` (the transport's `takeFrames` fast path where there is one).
  */
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Effect, Option } from "effect"
 import type { Scope } from "effect"
-import type { Connection, TransportError } from "@peerwire/transport"
+import { type Connection, frameBatches, type TransportError } from "@peerwire/transport"
 
 export interface FrameReader {
   /** The next frame; `None` once the stream has ended (the connection closed cleanly). */
   readonly next: Effect.Effect<Option.Option<Uint8Array>, TransportError>
-  /** Every frame already buffered, or else the next chunk; `None` at the end. */
+  /** Every frame already buffered, or else the next batch; `None` at the end. */
   readonly nextBatch: Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>, TransportError>
 }
 
-const endOrFail = <E>(error: Option.Option<E>): Effect.Effect<Option.Option<never>, E> =>
-  Option.match(error, { onNone: () => Effect.succeed(Option.none()), onSome: (e) => Effect.fail(e) })
-
 export const makeFrameReader = (connection: Connection): Effect.Effect<FrameReader, never, Scope.Scope> =>
-  Effect.map(Stream.toPull(connection.frames), (pull) => {
+  Effect.map(frameBatches(connection), (take) => {
     let buffer: ReadonlyArray<Uint8Array> = []
     let index = 0
     let ended = false
+    // One read: true with a fresh non-empty buffer, false at a clean end; a failure ends the reader for good.
     const fill: Effect.Effect<boolean, TransportError> = Effect.suspend(() =>
       ended
         ? Effect.succeed(false)
-        : pull.pipe(
-          Effect.map((chunk) => {
-            buffer = Chunk.toReadonlyArray(chunk)
+        : take.pipe(
+          Effect.map((batch) => {
+            if (batch.length === 0) {
+              ended = true
+              return false
+            }
+            buffer = batch
             index = 0
             return true
           }),
-          Effect.catchAll((error) => {
-            ended = true
-            return Effect.as(endOrFail(error), false)
-          })
+          Effect.tapError(() =>
+            Effect.sync(() => {
+              ended = true
+            })
+          )
         )
     )
     const next: FrameReader["next"] = Effect.suspend(function loop(): Effect.Effect<
