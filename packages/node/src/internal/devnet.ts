@@ -28,6 +28,8 @@ export const DEFAULT_NETWORK = "devnet"
 /** Short discovery and vetting periods: a devnet should find itself in seconds, not minutes. */
 export const DEVNET_PEER_CONNECT_INTERVAL = Duration.seconds(2)
 export const DEVNET_VETTING_INTERVAL = Duration.seconds(2)
+/** A failed or duplicate dial is retried after this, not after the reference's 30 minutes: devnet peers are few. */
+export const DEVNET_RECENT_TRY_WINDOW = Duration.seconds(5)
 /** Table refresh on a terminal; otherwise the table is printed every `interval`. */
 export const TTY_REFRESH = Duration.seconds(1)
 export const DEFAULT_PRINT_INTERVAL = Duration.seconds(5)
@@ -117,6 +119,7 @@ const startMember = (
           groupRule: false,
           feelerInterval: false,
           peerConnectInterval: DEVNET_PEER_CONNECT_INTERVAL,
+          recentTryWindow: DEVNET_RECENT_TRY_WINDOW,
           dnsServers: [],
           defaultPort: port
         }

@@ -1,5 +1,5 @@
 /** `dial` and `listen` of the in-memory transport: address lookup, simulated TLS, the gate, and pairing the ends. */
-import { Duration, Effect, ExecutionStrategy, Option, Queue, Scope, Stream } from "effect"
+import { Duration, Effect, Either, ExecutionStrategy, Option, Queue, Scope, Stream } from "effect"
 import { certificateDer, checkIdentity, nodeId, verifyChain } from "../Certificates.js"
 import type {
   Address,
@@ -81,12 +81,21 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
     })
   }
 
-  const checkPeer = (verify: OwnTls["verify"], der: Uint8Array, who: string) =>
-    verify._tag === "AcceptAny" ?
-      Effect.void :
-      verifyChain(der, verify.caPem).pipe(
-        Effect.mapError((e) => error("TlsFailure", `${who} certificate refused: ${e.message}`, e))
-      )
+  // Chain checks are real RSA verifications; the same certificate against the same CAs always gives the same answer.
+  const verified = new Map<string, Either.Either<void, TransportError>>()
+
+  const checkPeer = (verify: OwnTls["verify"], der: Uint8Array, who: string): Effect.Effect<void, TransportError> => {
+    if (verify._tag === "AcceptAny") return Effect.void
+    const cacheKey = `${who}\n${Buffer.from(der).toString("base64")}\n${verify.caPem.join("\n")}`
+    const known = verified.get(cacheKey)
+    if (known !== undefined) return known
+    return verifyChain(der, verify.caPem).pipe(
+      Effect.mapError((e) => error("TlsFailure", `${who} certificate refused: ${e.message}`, e)),
+      Effect.either,
+      Effect.tap((result) => Effect.sync(() => verified.set(cacheKey, result))),
+      Effect.flatten
+    )
+  }
 
   /** Mutual TLS as a real handshake would end it: the client checks the server first, then the server the client. */
   const handshake = (client: OwnTls | undefined, server: OwnTls | undefined, at: Address) =>
@@ -146,6 +155,10 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
       const parent = yield* Effect.scope
       const key = addressKey(remote)
       const local: Address = { host, port: net.allocatePort(host) ?? 0 }
+      // The simulated TLS handshake takes no simulated time, but its certificate checks are real asynchronous work: they
+      // run before the open timeout starts, so a TestClock that jumps ahead cannot time a dial out while they finish.
+      const listening = net.listeners.get(key)
+      const checked = listening === undefined ? undefined : yield* Effect.either(handshake(tls, listening.tls, remote))
       const open = Effect.gen(function*() {
         const there = net.faultsBetween(local, remote)
         // A partition or a blackhole swallows the connection request: no answer, the open timeout ends the dial.
@@ -159,7 +172,10 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
           yield* answer
           return yield* error("DialRefused", `connection refused by ${key}`)
         }
-        const certificates = yield* Effect.tapError(handshake(tls, entry.tls, remote), () => answer)
+        const certificates = yield* Effect.tapError(
+          entry === listening && checked !== undefined ? checked : handshake(tls, entry.tls, remote),
+          () => answer
+        )
         const verdict = yield* entry.gate({ remote: local, peerCertificate: certificates.client }).pipe(
           Effect.catchAllDefect((defect) =>
             Effect.succeed<GateVerdict>({ _tag: "Reject", status: 500, reason: `gate failed: ${String(defect)}` })
