@@ -118,11 +118,18 @@ const unknownKeys = (value: unknown, known: unknown, prefix = ""): Array<string>
   return out
 }
 
-/** One line per problem: `key.path: expected …, got …`. */
-const describeIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `${issue.path.join(".") || "<root>"}: ${issue.message}`)
-    .join("; ")
+/**
+ * One entry per key: `key.path: expected …, got …`. An optional key's schema is a union with `undefined`, which adds a
+ * second, useless "Expected undefined" line for the same key; only the first message of each key is kept.
+ */
+const describeIssues = (error: ParseResult.ParseError): string => {
+  const byKey = new Map<string, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const key = issue.path.join(".") || "<root>"
+    if (!byKey.has(key)) byKey.set(key, issue.message)
+  }
+  return Array.from(byKey, ([key, message]) => `${key}: ${message}`).join("; ")
+}
 
 export interface LoadedConfig {
   readonly config: NodeConfig

@@ -162,3 +162,15 @@ describe("AddressBook service", () => {
     }
   }, 60_000)
 })
+
+describe("AddrMan keyed by endpoint (devnets on one IP)", () => {
+  it("keeps every port of one IP, spread over many buckets", () => {
+    const book = new AddrMan(new Uint8Array(32).fill(4), new AddrRandom([3, 1, 4, 1]), true, true)
+    const source = { host: "127.0.0.1", port: 9000 }
+    for (let port = 10000; port < 10040; port++) book.add({ host: "127.0.0.1", port, timestamp: NOW }, source, 0, NOW)
+    expect(book.size).toBe(40)
+    const buckets = new Set(book.entries().map((e) => book.newBucket(e, source)))
+    expect(buckets.size).toBeGreaterThan(10)
+    expect(book.checkInvariants()).toEqual([])
+  })
+})

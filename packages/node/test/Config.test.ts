@@ -22,6 +22,7 @@ describe("Config", () => {
     if (Either.isLeft(result)) {
       expect(result.left.message).toContain("port")
       expect(result.left.message).toContain("timeouts.request_timeout")
+      expect(result.left.message).not.toContain("Expected undefined")
     }
   })
 

@@ -16,6 +16,7 @@ import { BanList } from "../BanList.js"
 import { CliFailure } from "../cli/input.js"
 import * as DataDir from "../DataDir.js"
 import * as DnsResolver from "../DnsResolver.js"
+import { Introducer } from "../Introducer.js"
 import * as Node from "../Node.js"
 import { PeerManager, type PeerManagerShape } from "../PeerManager.js"
 import * as Table from "./devnetTable.js"
@@ -28,8 +29,13 @@ export const DEFAULT_NETWORK = "devnet"
 /** Short discovery and vetting periods: a devnet should find itself in seconds, not minutes. */
 export const DEVNET_PEER_CONNECT_INTERVAL = Duration.seconds(2)
 export const DEVNET_VETTING_INTERVAL = Duration.seconds(2)
-/** A failed or duplicate dial is retried after this, not after the reference's 30 minutes: devnet peers are few. */
-export const DEVNET_RECENT_TRY_WINDOW = Duration.seconds(5)
+/**
+ * A failed or duplicate dial is retried after this, not after the reference's 30 minutes: devnet peers are few. Not
+ * much shorter: while every known address was tried within it, the loop asks the introducer again, which is how a node
+ * learns members it missed (gossip does not pass on introducer-given addresses, and a node's own address, learned by
+ * gossip, must not keep looking like a candidate).
+ */
+export const DEVNET_RECENT_TRY_WINDOW = Duration.seconds(30)
 /** Table refresh on a terminal; otherwise the table is printed every `interval`. */
 export const TTY_REFRESH = Duration.seconds(1)
 export const DEFAULT_PRINT_INTERVAL = Duration.seconds(5)
@@ -59,6 +65,8 @@ interface Member {
   readonly bans: BanList["Type"]
   readonly traffic: TrafficMeter
   readonly port: number
+  /** The introducer's registry (introducer only). */
+  readonly introducer: Option.Option<Introducer["Type"]>
 }
 
 const fail = (message: string) => new CliFailure({ message })
@@ -80,7 +88,11 @@ const snapshot = (member: Member): Effect.Effect<Table.MemberSnapshot> =>
       inboundFrom: connections.filter((c) => c.direction === "inbound").map((c) => c.nodeId),
       framesIn: member.traffic.totals.framesIn,
       framesOut: member.traffic.totals.framesOut,
-      bans: (yield* member.bans.list).length
+      bans: (yield* member.bans.list).length,
+      note: Option.isSome(member.introducer)
+        ? yield* Effect.map(member.introducer.value.peers, (peers) =>
+          `registered ${peers.length}, vetted ${peers.filter((p) => p.vetted > 0).length}`)
+        : undefined
     }
   })
 
@@ -137,7 +149,8 @@ const startMember = (
       manager,
       bans: Context.get(context, BanList),
       traffic,
-      port: bound.port
+      port: bound.port,
+      introducer: Context.getOption(context, Introducer)
     }
   })
 

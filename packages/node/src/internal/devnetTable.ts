@@ -15,6 +15,8 @@ export interface MemberSnapshot {
   readonly framesIn: number
   readonly framesOut: number
   readonly bans: number
+  /** Shown instead of the dialed peers (the introducer's registered and vetted counts). */
+  readonly note?: string | undefined
 }
 
 export interface TableInput {
@@ -110,7 +112,7 @@ export const render = (input: TableInput): Array<string> => {
       rate(m.framesIn, prev?.framesIn, input.seconds),
       rate(m.framesOut, prev?.framesOut, input.seconds),
       String(m.bans),
-      m.outboundTo.length === 0 ? "-" : m.outboundTo.map(nameOf).sort().join(" ")
+      m.note ?? (m.outboundTo.length === 0 ? "-" : m.outboundTo.map(nameOf).sort().join(" "))
     ])
   }
   const nodes = input.members.filter((m) => !m.isIntroducer).length

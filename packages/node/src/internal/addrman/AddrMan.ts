@@ -51,6 +51,15 @@ export class AddrMan {
     readonly keyByEndpoint = false
   ) {}
 
+  /**
+   * The network group used for bucket hashing. With `keyByEndpoint` the port is part of it: on a one-IP devnet every
+   * address would otherwise share one group, hence one bucket and its 64 slots, and colliding entries would be dropped.
+   */
+  private groupOf(address: PeerAddress): Uint8Array {
+    const base = group(address.host)
+    return this.keyByEndpoint ? Uint8Array.of(...base, address.port >> 8, address.port & 0xff) : base
+  }
+
   private indexKey(address: PeerAddress): string {
     return this.keyByEndpoint ? `${address.host}|${address.port}` : address.host
   }
@@ -64,12 +73,12 @@ export class AddrMan {
 
   triedBucket(entry: AddressEntry): number {
     const h1 = Number(hash64(this.key, addressKey(entry.address)) % BigInt(K.TRIED_BUCKETS_PER_GROUP))
-    return Number(hash64(this.key, group(entry.address.host), Uint8Array.of(h1)) % BigInt(K.TRIED_BUCKET_COUNT))
+    return Number(hash64(this.key, this.groupOf(entry.address), Uint8Array.of(h1)) % BigInt(K.TRIED_BUCKET_COUNT))
   }
 
   newBucket(entry: AddressEntry, source: PeerAddress = entry.source): number {
-    const srcGroup = group(source.host)
-    const h1 = Number(hash64(this.key, group(entry.address.host), srcGroup) % BigInt(K.NEW_BUCKETS_PER_SOURCE_GROUP))
+    const srcGroup = this.groupOf(source)
+    const h1 = Number(hash64(this.key, this.groupOf(entry.address), srcGroup) % BigInt(K.NEW_BUCKETS_PER_SOURCE_GROUP))
     return Number(hash64(this.key, srcGroup, Uint8Array.of(h1)) % BigInt(K.NEW_BUCKET_COUNT))
   }
 
