@@ -120,12 +120,14 @@ const unknownKeys = (value: unknown, known: unknown, prefix = ""): Array<string>
 
 /**
  * One entry per key: `key.path: expected …, got …`. An optional key's schema is a union with `undefined`, which adds a
- * second, useless "Expected undefined" line for the same key; only the first message of each key is kept.
+ * useless "Expected undefined" line for the key (and for its section); those are dropped and one message per key kept.
  */
 const describeIssues = (error: ParseResult.ParseError): string => {
   const byKey = new Map<string, string>()
   for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
     const key = issue.path.join(".") || "<root>"
+    // The "or undefined" branch of an optional key (here or on its section) says nothing about the mistake.
+    if (issue.message.startsWith("Expected undefined")) continue
     if (!byKey.has(key)) byKey.set(key, issue.message)
   }
   return Array.from(byKey, ([key, message]) => `${key}: ${message}`).join("; ")
