@@ -4,7 +4,7 @@
  * with atomic writes and restored at start.
  */
 import type { Duration } from "effect"
-import { Clock, Context, Data, Effect, Layer, Option, Random, Schedule } from "effect"
+import { Clock, Context, Data, Effect, Layer, Option, Random } from "effect"
 import { randomBytes } from "node:crypto"
 import { readFile, rename } from "node:fs/promises"
 import type { AddressEntry } from "./internal/addrman/entry.js"
@@ -13,6 +13,7 @@ import type { PeerAddress } from "./internal/addrman/peerAddress.js"
 import { AddrRandom } from "./internal/addrman/random.js"
 import { ADDRESS_BOOK_FILE_VERSION, type AddressBookFile, decodeAddressBookFile } from "./internal/addressBookFile.js"
 import { writeFileAtomic } from "./internal/atomicFile.js"
+import { persistPeriodically } from "./internal/persistence.js"
 
 export type { AddressEntry, PeerAddress, TimestampedAddress }
 export { group, groupKey, isPrivate } from "./internal/addrman/peerAddress.js"
@@ -176,14 +177,7 @@ export const layer = (options: AddressBookOptions = {}): Layer.Layer<AddressBook
     Effect.gen(function* () {
       const service = yield* make(options)
       if (options.path !== undefined) {
-        const logFailure = (e: AddressBookError) => Effect.logWarning(e.message)
-        yield* service.flush.pipe(
-          Effect.catchAll(logFailure),
-          Effect.repeat(Schedule.spaced(options.flushInterval ?? DEFAULT_FLUSH_INTERVAL)),
-          Effect.delay(options.flushInterval ?? DEFAULT_FLUSH_INTERVAL),
-          Effect.forkScoped
-        )
-        yield* Effect.addFinalizer(() => service.flush.pipe(Effect.catchAll(logFailure)))
+        yield* persistPeriodically(service.flush, options.flushInterval ?? DEFAULT_FLUSH_INTERVAL)
       }
       return service
     })

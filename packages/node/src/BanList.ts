@@ -8,6 +8,7 @@ import { Clock, Context, Data, Effect, Layer, Schema } from "effect"
 import { readFile } from "node:fs/promises"
 import { BlockList, isIP } from "node:net"
 import { writeFileAtomic } from "./internal/atomicFile.js"
+import { persistPeriodically } from "./internal/persistence.js"
 
 export class BanListError extends Data.TaggedError("BanListError")<{
   readonly reason: "Read" | "Write" | "InvalidFile"
@@ -135,17 +136,17 @@ export const make = (options: BanListOptions = {}) =>
     return service
   })
 
-/** The service with persistence: restored at start, written every `flushInterval` (default 1 minute) and at the end. */
+/** How often the ban list is written while running (and once more at the end). */
+export const DEFAULT_BAN_FLUSH_INTERVAL = "1 minute" as const
+
+/** The service with persistence: restored at start, written every `flushInterval` and at the end. */
 export const layer = (options: BanListOptions = {}): Layer.Layer<BanList> =>
   Layer.scoped(
     BanList,
     Effect.gen(function* () {
       const service = yield* make(options)
       if (options.path !== undefined) {
-        const logFailure = (e: BanListError) => Effect.logWarning(e.message)
-        const interval = options.flushInterval ?? "1 minute"
-        yield* service.flush.pipe(Effect.catchAll(logFailure), Effect.delay(interval), Effect.forever, Effect.forkScoped)
-        yield* Effect.addFinalizer(() => service.flush.pipe(Effect.catchAll(logFailure)))
+        yield* persistPeriodically(service.flush, options.flushInterval ?? DEFAULT_BAN_FLUSH_INTERVAL)
       }
       return service
     })
