@@ -1,5 +1,6 @@
 // Transport benchmark: WebSocketTransport (wss, mutual TLS) against raw `ws` with the same TLS and bufferutil, in one
-// run. Servers and clients are separate processes. Run after `npx tsc -b`:  node bench/transport.mjs [--quick]
+// run. Servers and clients are separate processes. Run after `npx tsc -b`:
+//   node bench/transport.mjs [--quick] [--repeats N] [--case <text>] [--no-memory]
 //
 // Prints one-way throughput (64 B, 1 KiB, 16 KiB, 1 MiB frames), echo round trips/s (1 and 64 in flight) and memory
 // per idle wss connection (1000 connections, measured in the server process), each with the ratio ours/raw.
@@ -18,10 +19,17 @@ import * as Certificates from "../packages/transport/dist/Certificates.js"
 import { client } from "./transport/common.mjs"
 
 const quick = process.argv.includes("--quick")
+/** `--flag value` from the command line. */
+const option = (flag) => {
+  const index = process.argv.indexOf(flag)
+  return index < 0 ? undefined : process.argv[index + 1]
+}
 const scale = quick ? 0.25 : 1
-const REPEATS = quick ? 1 : 3
+const REPEATS = Number(option("--repeats") ?? (quick ? 1 : 3))
 const WARMUPS = quick ? 1 : 3
-const IMPLS = ["ours", "ours-take", "raw"]
+const IMPLS = ["ours", "ours-take", "ours-push", "raw"]
+/** `--case <text>`: only the cases whose name contains it; `--no-memory`: skip the idle-connection measurement. */
+const CASE_FILTER = option("--case")
 const IDLE_CONNECTIONS = 1000
 const here = (file) => fileURLToPath(new URL(`./transport/${file}`, import.meta.url))
 
@@ -79,7 +87,7 @@ const throughput = async () => {
   for (const impl of IMPLS) pairs[impl] = await startPair(impl)
   const rows = []
   try {
-    for (const c of CASES) {
+    for (const c of CASES.filter((c) => CASE_FILTER === undefined || c.name.includes(CASE_FILTER))) {
       const count = Math.max(1, Math.round(c.count * scale))
       const runs = Object.fromEntries(IMPLS.map((impl) => [impl, []]))
       // Warm-up, interleaved and with the full count: Effect's many call sites take tens of thousands of frames before
@@ -99,7 +107,7 @@ const throughput = async () => {
           clientCpuNs: (median(runs[impl].map((run) => run.clientCpuUs)) * 1000) / count
         }
       }
-      const row = { case: c.name, ours: rate("ours"), take: rate("ours-take"), raw: rate("raw") }
+      const row = { case: c.name, ours: rate("ours"), take: rate("ours-take"), push: rate("ours-push"), raw: rate("raw") }
       rows.push(row)
       printRow(row, c.kind)
     }
@@ -140,21 +148,20 @@ const num = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits
 
 const printHeader = () => {
   console.log(
-    `${pad("case", 25)}${pad("ours fr/s", 11)}${pad("take fr/s", 11)}${pad("raw fr/s", 11)}${pad("raw MB/s", 10)}` +
-      `${pad("ours/raw", 9)}${pad("take/raw", 9)}${pad("goal", 13)}cpu ns/frame ours/take/raw: server, client`
+    `${pad("case", 25)}${pad("raw fr/s", 11)}${pad("raw MB/s", 10)}${pad("stream/raw", 11)}${pad("take/raw", 9)}` +
+      `${pad("push/raw", 9)}${pad("goal (push)", 14)}cpu ns/frame stream/take/push/raw: server; client`
   )
 }
 
 const printRow = (row, kind) => {
-  const ratio = row.ours.framesPerSecond / row.raw.framesPerSecond
-  const takeRatio = row.take.framesPerSecond / row.raw.framesPerSecond
+  const ratio = (impl) => row[impl].framesPerSecond / row.raw.framesPerSecond
   const goal = row.case === "one-way 1 MiB" ? 0.9 : kind === "echo" ? 0.8 : undefined
-  const verdict = goal === undefined ? "" : `${ratio >= goal ? "ok" : "BELOW"} (≥${goal})`
-  const cpu = (side) => `${num(row.ours[side])}/${num(row.take[side])}/${num(row.raw[side])}`
+  const verdict = goal === undefined ? "" : `${ratio("push") >= goal ? "ok" : "BELOW"} (≥${goal})`
+  const cpu = (side) => ["ours", "take", "push", "raw"].map((impl) => num(row[impl][side])).join("/")
   console.log(
-    `${pad(row.case, 25)}${pad(num(row.ours.framesPerSecond), 11)}${pad(num(row.take.framesPerSecond), 11)}` +
-      `${pad(num(row.raw.framesPerSecond), 11)}${pad(num(row.raw.mbPerSecond, 1), 10)}${pad(num(ratio, 2), 9)}` +
-      `${pad(num(takeRatio, 2), 9)}${pad(verdict, 13)}${pad(cpu("serverCpuNs"), 28)} ${cpu("clientCpuNs")}`
+    `${pad(row.case, 25)}${pad(num(row.raw.framesPerSecond), 11)}${pad(num(row.raw.mbPerSecond, 1), 10)}` +
+      `${pad(num(ratio("ours"), 2), 11)}${pad(num(ratio("take"), 2), 9)}${pad(num(ratio("push"), 2), 9)}` +
+      `${pad(verdict, 14)}${cpu("serverCpuNs")}; ${cpu("clientCpuNs")}`
   )
 }
 
@@ -165,6 +172,7 @@ console.log(
 )
 printHeader()
 await throughput()
+if (process.argv.includes("--no-memory")) process.exit(0)
 const ours = await idleMemory("ours")
 const take = await idleMemory("ours-take")
 const bare = await idleMemory("ours", false)

@@ -1,4 +1,4 @@
-// Benchmark client process: `node client.mjs ours|ours-take|raw`. Runs one measured case per request on a fresh connection.
+// Benchmark client process: `node client.mjs ours|ours-take|ours-push|raw`. Runs one measured case per request on a fresh connection.
 import { performance } from "node:perf_hooks"
 import { Effect, Stream } from "effect"
 import WebSocket from "ws"
@@ -27,10 +27,35 @@ const endMeasure = (start) => {
 // `ours` reads through the `frames` Stream (what most Effect code writes); `ours-take` through `takeFrames`, the batch
 // API the peer layer's reader loop uses. Both send with `connection.send`.
 const batches = impl === "ours-take"
+const push = impl === "ours-push"
 
 /** Waits for the next inbound frame (the sink's ACK). */
 const nextFrame = (connection) =>
-  batches ? Effect.asVoid(connection.takeFrames) : Effect.asVoid(Stream.runHead(connection.frames))
+  batches || push ? Effect.asVoid(connection.takeFrames) : Effect.asVoid(Stream.runHead(connection.frames))
+
+/**
+ * Push mode: `onFrame(frame)` returns a frame to send or undefined, synchronously in the socket event; sends go out
+ * with `unsafeOffer`, or through a fiber with delivery paused when it refuses. Completes after `count` frames.
+ */
+const pushRun = (connection, count, onFrame) =>
+  Effect.async((resume) => {
+    let received = 0
+    let delivery
+    const onFrameSync = (frame) => {
+      if (++received === count) {
+        resume(Effect.void)
+        return false
+      }
+      const next = onFrame(frame)
+      if (next === undefined || connection.unsafeOffer(next)) return true
+      Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(next)), Effect.sync(() => delivery.resume())))
+      return false
+    }
+    delivery = Effect.runSync(connection.deliverTo({
+      onFrame: onFrameSync,
+      onEnd: () => resume(Effect.die(new Error("connection ended early")))
+    }))
+  })
 
 const oursSink = (address, tls, size, count) =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
@@ -39,7 +64,19 @@ const oursSink = (address, tls, size, count) =>
     yield* connection.send(controlFrame(MODE_SINK, count))
     const start = startMeasure()
     let sent = 0
-    yield* Effect.whileLoop({ while: () => sent < count, body: () => connection.send(frame), step: () => sent++ })
+    if (push) {
+      // The usual loop over a synchronous write: offer until refused, then wait in `send` (back-pressure).
+      yield* Effect.whileLoop({
+        while: () => sent < count,
+        body: () => {
+          while (sent < count && connection.unsafeOffer(frame)) sent++
+          return sent < count ? Effect.tap(connection.send(frame), () => sent++) : Effect.void
+        },
+        step: () => {}
+      })
+    } else {
+      yield* Effect.whileLoop({ while: () => sent < count, body: () => connection.send(frame), step: () => sent++ })
+    }
     yield* nextFrame(connection)
     return endMeasure(start)
   })))
@@ -57,7 +94,13 @@ const oursEcho = (address, tls, size, count, inFlight) =>
       sent++
       return connection.send(frame)
     }
-    if (batches) {
+    if (push) {
+      yield* pushRun(connection, count, () => {
+        if (sent >= count) return undefined
+        sent++
+        return frame
+      })
+    } else if (batches) {
       let received = 0
       yield* Effect.whileLoop({
         while: () => received < count,

@@ -1,4 +1,4 @@
-// Benchmark server process: `node server.mjs ours|ours-take|raw`. Sink mode counts frames then answers ACK; echo mode echoes.
+// Benchmark server process: `node server.mjs ours|ours-take|ours-push|raw`. Sink mode counts frames then answers ACK; echo mode echoes.
 import * as https from "node:https"
 import { Effect, Exit, FiberSet, Scope, Stream } from "effect"
 import { WebSocketServer } from "ws"
@@ -45,6 +45,20 @@ const startOurs = async (tls, reader) => {
     const onFrameEffect = (frame) => {
       const reply = onFrame(frame)
       return reply === undefined ? Effect.void : connection.send(reply)
+    }
+    if (impl === "ours-push") {
+      // Push mode (what the peer layer reads with): frames come straight from the socket event, replies go out with
+      // `unsafeOffer`; only when that refuses (back-pressure) does a fiber send, with delivery paused meanwhile.
+      return Effect.async((resume) => {
+        let delivery
+        const onFrameSync = (frame) => {
+          const reply = onFrame(frame)
+          if (reply === undefined || connection.unsafeOffer(reply)) return true
+          Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(reply)), Effect.sync(() => delivery.resume())))
+          return false
+        }
+        delivery = Effect.runSync(connection.deliverTo({ onFrame: onFrameSync, onEnd: () => resume(Effect.void) }))
+      })
     }
     if (impl === "ours-take") {
       // The batch API (what the peer layer's reader loop uses): one Effect wake-up per batch, no Stream.

@@ -82,6 +82,28 @@ export interface CloseInfo {
   readonly error: Option.Option<TransportError>
 }
 
+/**
+ * A synchronous consumer of inbound frames (push mode, see `Connection.deliverTo`). Both callbacks run inside the
+ * transport's socket events: they must not block, and a throw closes the connection (code 1011, `ConsumerFailed`).
+ */
+export interface FrameConsumer {
+  /**
+   * One inbound frame, in arrival order. It is not copied for the call: it may be a view into the memory the transport
+   * read it in, which it may share with neighbouring frames, so copy (`frame.slice()`) what is kept for long. Return
+   * `false` to pause delivery until `FrameDelivery.resume` (frames arriving meanwhile are buffered, as copies, and the
+   * socket stops reading past the high-water mark).
+   */
+  readonly onFrame: (frame: Uint8Array) => boolean
+  /** Once, after the last frame: the connection ended cleanly (`undefined`) or with the error that closed it. */
+  readonly onEnd: (error: TransportError | undefined) => void
+}
+
+/** The control a push consumer keeps. */
+export interface FrameDelivery {
+  /** Restarts a delivery paused by `onFrame` returning `false`; buffered frames may be handed over before it returns. */
+  readonly resume: () => void
+}
+
 /** A live connection. Its lifetime is the Scope it was opened in (dial) or the listener's Scope (inbound). */
 export interface Connection {
   /** Unique per process; stable for the life of the connection. */
@@ -111,6 +133,19 @@ export interface Connection {
    * falls back on `frames` for implementations without it.
    */
   readonly takeFrames?: Effect.Effect<ReadonlyArray<Uint8Array>, TransportError> | undefined
+  /**
+   * Push mode, the cheapest way to read (no Effect wake-up per frame): from now on every inbound frame goes to
+   * `consumer` as it arrives, the ones already buffered first. It takes over the inbound side for good (single
+   * consumer: `frames` and `takeFrames` are not to be used after it). Back-pressure: `onFrame` returns `false`.
+   */
+  readonly deliverTo: (consumer: FrameConsumer) => Effect.Effect<FrameDelivery>
+  /**
+   * Sends one frame at once when that needs no wait: `true` once written; `false` when `send` would wait
+   * (back-pressure) or fail (closed, too large): the caller then uses `send`. For synchronous code such as a push
+   * consumer answering a request; an implementation may always answer `false`. Unlike `send`, it takes the frame
+   * over: the caller must not modify it afterwards (it may still be waiting in a buffer, uncopied).
+   */
+  readonly unsafeOffer: (frame: Uint8Array) => boolean
   /** Closes with a code (WebSocket semantics; 1000 normal) and a reason. Idempotent; waits until closed or a timeout. */
   readonly close: (code?: number, reason?: string) => Effect.Effect<void>
   /** Completes (never fails) once the connection is closed, with who closed it and why. */
@@ -138,6 +173,7 @@ export type TransportErrorReason =
   | "Rejected"
   | "ConnectionLost"
   | "InvalidOptions"
+  | "ConsumerFailed"
 
 /** Every failure of this package. `reason` says which; `message` says what, for a person. */
 export class TransportError extends Data.TaggedError("TransportError")<{
@@ -166,6 +202,12 @@ export const DEFAULT_CLOSE_TIMEOUT = "5 seconds" as const
 export const DEFAULT_PING_TIMEOUT = "30 seconds" as const
 
 const NO_FRAMES: ReadonlyArray<Uint8Array> = []
+
+/**
+ * `Connection.deliverTo` for implementations that read by pulling (wrappers, the in-memory transport): a fiber in the
+ * Scope takes batches with `take` and hands them to the consumer. `onConsumerFailure` should close the connection.
+ */
+export { deliverByPull } from "./internal/framePump.js"
 
 /**
  * Reads a connection's inbound frames batch by batch (see `Connection.takeFrames` for the contract of each read): its

@@ -34,6 +34,20 @@ export class TrafficMeter {
     const forget = Effect.sync(() => {
       this.byConnection.delete(connection.id)
     })
+    const sent = (frame: Uint8Array): void => {
+      counts.framesOut++
+      counts.bytesOut += frame.byteLength
+      totals.framesOut++
+      totals.bytesOut += frame.byteLength
+    }
+    const received = (frames: number, bytes: number): void => {
+      counts.framesIn += frames
+      counts.bytesIn += bytes
+      counts.lastIn = Date.now()
+      totals.framesIn += frames
+      totals.bytesIn += bytes
+    }
+    const take = connection.takeFrames
     return {
       id: connection.id,
       direction: connection.direction,
@@ -41,27 +55,34 @@ export class TrafficMeter {
       remote: connection.remote,
       peerCertificate: connection.peerCertificate,
       peerId: connection.peerId,
-      send: (frame) =>
-        Effect.tap(connection.send(frame), () => {
-          counts.framesOut++
-          counts.bytesOut += frame.byteLength
-          totals.framesOut++
-          totals.bytesOut += frame.byteLength
-        }),
+      send: (frame) => Effect.tap(connection.send(frame), () => sent(frame)),
+      unsafeOffer: (frame) => {
+        const accepted = connection.unsafeOffer(frame)
+        if (accepted) sent(frame)
+        return accepted
+      },
       frames: connection.frames.pipe(
         Stream.mapChunks((chunk) => {
           let bytes = 0
           for (const frame of chunk) bytes += frame.byteLength
-          const n = Chunk.size(chunk)
-          counts.framesIn += n
-          counts.bytesIn += bytes
-          counts.lastIn = Date.now()
-          totals.framesIn += n
-          totals.bytesIn += bytes
+          received(Chunk.size(chunk), bytes)
           return chunk
         }),
         Stream.ensuring(forget)
       ),
+      takeFrames: take === undefined ? undefined : Effect.tap(take, (frames) => {
+        let bytes = 0
+        for (const frame of frames) bytes += frame.byteLength
+        received(frames.length, bytes)
+      }),
+      deliverTo: (consumer) =>
+        connection.deliverTo({
+          onFrame: (frame) => {
+            received(1, frame.byteLength)
+            return consumer.onFrame(frame)
+          },
+          onEnd: consumer.onEnd
+        }),
       close: connection.close,
       closed: Effect.tap(connection.closed, () => forget),
       ping: connection.ping

@@ -2,9 +2,10 @@
  * Both ends of one in-memory connection. End 0 dialed, end 1 accepted; `pipes[i]` carries frames from end `i` to the
  * other. Everything that takes time is computed against the Effect `Clock` (so `TestClock` drives it).
  */
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Scope, Stream } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Scope, Stream } from "effect"
 import type { Address, CloseInfo, Connection } from "../Transport.js"
 import { DEFAULT_PING_TIMEOUT, TransportError } from "../Transport.js"
+import { deliverByPull } from "./framePump.js"
 import type { ResolvedFaults } from "./memoryFaults.js"
 import { type Envelope, Pipe } from "./memoryPipe.js"
 
@@ -16,6 +17,8 @@ export const CLOSE_GOING_AWAY = 1001
 export const CLOSE_ABNORMAL = 1006
 /** The receiver refused a frame over its `maxFrameSize`. */
 export const CLOSE_TOO_BIG = 1009
+/** The end's push consumer threw. */
+export const CLOSE_INTERNAL_ERROR = 1011
 
 /** What a link needs from its network. */
 export interface LinkEnvironment {
@@ -36,10 +39,17 @@ export interface EndSettings {
   readonly highWaterMark: number
   /** Owns this end's timers and its close-on-scope-close finalizer; closed when the end closes. */
   readonly scope: Scope.CloseableScope
+  /**
+   * Owns the push-delivery fiber (`deliverTo`), which must outlive the end's close to hand over the last frames and
+   * the end: the dial's scope, or the listener's.
+   */
+  readonly pumpScope: Scope.Scope
 }
 
 interface End extends EndSettings {
   info: CloseInfo | undefined
+  /** `send` calls under way (holding or waiting for `sendLock`); `unsafeOffer` never overtakes them. */
+  sending: number
   readonly closed: Deferred.Deferred<CloseInfo>
   readonly sendLock: Effect.Semaphore
 }
@@ -48,6 +58,8 @@ type Side = 0 | 1
 const other = (side: Side): Side => (side === 0 ? 1 : 0)
 
 const failure = (reason: TransportError["reason"], message: string) => new TransportError({ reason, message })
+
+const NO_FRAMES: ReadonlyArray<Uint8Array> = []
 
 const sleepMillis = (millis: number) => (millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void)
 
@@ -58,10 +70,17 @@ export class MemoryLink {
   framesSent = 0
   readonly connections: readonly [Connection, Connection]
 
-  constructor(private readonly env: LinkEnvironment, dialer: EndSettings, acceptor: EndSettings) {
+  constructor(
+    private readonly env: LinkEnvironment,
+    /** The Clock of the dial, for `unsafeOffer` (synchronous, so it cannot ask for the Clock service). */
+    private readonly clock: Clock.Clock,
+    dialer: EndSettings,
+    acceptor: EndSettings
+  ) {
     const end = (settings: EndSettings): End => ({
       ...settings,
       info: undefined,
+      sending: 0,
       closed: Deferred.unsafeMake<CloseInfo>(FiberId.none),
       sendLock: Effect.unsafeMakeSemaphore(1)
     })
@@ -99,17 +118,22 @@ export class MemoryLink {
   private deliveryTime(side: Side, size: number, faults: ResolvedFaults): Effect.Effect<number | undefined> {
     if (faults.blackhole) return Effect.succeed(undefined)
     return Effect.gen(this, function*() {
-      const pipe = this.pipes[side]
       const now = yield* Clock.currentTimeMillis
-      const wire = faults.bandwidth > 0 ? (size * 1000) / faults.bandwidth : 0
-      const start = Math.max(now, pipe.busyUntil)
-      pipe.busyUntil = start + wire
       const jitter = yield* this.env.jitter(faults.jitter)
-      // Whole milliseconds: the clock's own unit, and no float drift between a computed time and the clock's.
-      const at = Math.max(pipe.lastDeliverAt, Math.ceil(start + wire + faults.latency + jitter))
-      pipe.lastDeliverAt = at
-      return at
+      return this.arrival(side, size, faults, now, jitter)
     })
+  }
+
+  /** The wire-state part of `deliveryTime`. */
+  private arrival(side: Side, size: number, faults: ResolvedFaults, now: number, jitter: number): number {
+    const pipe = this.pipes[side]
+    const wire = faults.bandwidth > 0 ? (size * 1000) / faults.bandwidth : 0
+    const start = Math.max(now, pipe.busyUntil)
+    pipe.busyUntil = start + wire
+    // Whole milliseconds: the clock's own unit, and no float drift between a computed time and the clock's.
+    const at = Math.max(pipe.lastDeliverAt, Math.ceil(start + wire + faults.latency + jitter))
+    pipe.lastDeliverAt = at
+    return at
   }
 
   /** Marks end `side` closed: its inbound frames end (those `keep` rejects are lost), waiters wake, timers stop. */
@@ -176,7 +200,7 @@ export class MemoryLink {
     const end = this.ends[side]
     const pipe = this.pipes[side]
     const writeAfterClose = () => failure("WriteAfterClose", `connection ${end.id} is closed`)
-    return end.sendLock.withPermits(1)(Effect.gen(this, function*() {
+    const locked = end.sendLock.withPermits(1)(Effect.gen(this, function*() {
       if (end.info !== undefined) return yield* Effect.fail(writeAfterClose())
       // Back-pressure: wait while the receiver has not read what is above the high-water mark.
       yield* pipe.writable.until(() =>
@@ -215,6 +239,36 @@ export class MemoryLink {
         )
       }
     }))
+    return Effect.suspend(() => {
+      end.sending++
+      return Effect.ensuring(locked, Effect.sync(() => end.sending--))
+    })
+  }
+
+  /**
+   * `send` without waiting, for the plain case only: open, no sender in front, under the high-water mark, a frame the
+   * receiver accepts, and no fault that needs randomness or a timer (jitter, blackhole, drop after N frames).
+   */
+  offer(side: Side, frame: Uint8Array): boolean {
+    const end = this.ends[side]
+    const pipe = this.pipes[side]
+    const receiver = this.ends[other(side)]
+    if (end.info !== undefined || pipe.end !== undefined || end.sending > 0) return false
+    if (pipe.inFlight >= end.highWaterMark || frame.length > receiver.maxFrameSize) return false
+    const faults = this.faults(side)
+    if (faults.blackhole || faults.jitter > 0 || faults.dropAfterFrames !== undefined) return false
+    this.framesSent++
+    const arrival = this.arrival(side, frame.length, faults, this.clock.unsafeCurrentTimeMillis(), 0)
+    pipe.push({ frame: frame.slice(), deliverAt: arrival, seq: pipe.nextSeq++ })
+    return true
+  }
+
+  /** Pull reads as batches (`Connection.takeFrames`): an empty batch at a clean end. */
+  private take(side: Side): Effect.Effect<ReadonlyArray<Uint8Array>, TransportError> {
+    return Effect.matchEffect(this.pipes[other(side)].pull, {
+      onFailure: Option.match({ onNone: () => Effect.succeed(NO_FRAMES), onSome: Effect.fail }),
+      onSuccess: (chunk) => Effect.succeed(Chunk.toReadonlyArray(chunk))
+    })
   }
 
   ping(side: Side, timeout: Duration.DurationInput): Effect.Effect<Duration.Duration, TransportError> {
@@ -247,6 +301,7 @@ export class MemoryLink {
 
   private connection(side: Side): Connection {
     const end = this.ends[side]
+    const take = this.take(side)
     return {
       id: end.id,
       direction: end.direction,
@@ -255,7 +310,21 @@ export class MemoryLink {
       peerCertificate: end.peerCertificate,
       peerId: end.peerId,
       send: (frame) => this.send(side, frame),
+      unsafeOffer: (frame) => this.offer(side, frame),
       frames: Stream.repeatEffectChunkOption(this.pipes[other(side)].pull),
+      takeFrames: take,
+      deliverTo: (consumer) =>
+        deliverByPull(take, consumer, (cause) =>
+          this.closeLocal(
+            side,
+            CLOSE_INTERNAL_ERROR,
+            "internal error",
+            Option.some(new TransportError({
+              reason: "ConsumerFailed",
+              message: `the frame consumer of connection ${end.id} threw`,
+              cause
+            }))
+          )).pipe(Scope.extend(end.pumpScope)),
       close: (code = CLOSE_NORMAL, reason = "") => this.closeLocal(side, code, reason),
       closed: Deferred.await(end.closed),
       ping: (timeout = DEFAULT_PING_TIMEOUT) => this.ping(side, timeout)

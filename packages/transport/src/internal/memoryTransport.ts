@@ -192,7 +192,8 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
         return yield* Effect.uninterruptible(Effect.gen(function*() {
           const dialerScope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
           const acceptorScope = yield* Scope.fork(entry.scope, ExecutionStrategy.sequential)
-          const link = new MemoryLink(net, {
+          const clock = yield* Effect.clock
+          const link = new MemoryLink(net, clock, {
             id: net.nextConnectionId(),
             direction: "outbound",
             local,
@@ -201,7 +202,8 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
             peerId: Option.map(certificates.server, nodeId),
             maxFrameSize: limits.maxFrameSize,
             highWaterMark: limits.highWaterMark,
-            scope: dialerScope
+            scope: dialerScope,
+            pumpScope: parent
           }, {
             id: net.nextConnectionId(),
             direction: "inbound",
@@ -211,7 +213,8 @@ export const makeTransport = (net: NetworkState, host: string): TransportShape =
             peerId: Option.map(certificates.client, nodeId),
             maxFrameSize: entry.maxFrameSize,
             highWaterMark: entry.highWaterMark,
-            scope: acceptorScope
+            scope: acceptorScope,
+            pumpScope: entry.scope
           })
           yield* Scope.addFinalizer(dialerScope, link.closeLocal(0, CLOSE_NORMAL, ""))
           yield* Scope.addFinalizer(acceptorScope, link.closeLocal(1, CLOSE_GOING_AWAY, "listener closed"))

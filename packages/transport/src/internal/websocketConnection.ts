@@ -8,12 +8,12 @@
  */
 import { randomBytes } from "node:crypto"
 import type { Socket } from "node:net"
-import type WebSocket from "ws"
+import WebSocket from "ws"
 import { Deferred, Duration, Effect, Exit, FiberId, Option, Stream } from "effect"
-import type { Address, CloseInfo, Connection, TransportError } from "../Transport.js"
+import type { Address, CloseInfo, Connection, FrameConsumer, FrameDelivery, TransportError } from "../Transport.js"
 import { DEFAULT_PING_TIMEOUT } from "../Transport.js"
 import { connectionError, transportError } from "./websocketErrors.js"
-import { closeReason, isSendableCloseCode, ownedPayload } from "./websocketFrames.js"
+import { closeReason, isSendableCloseCode, ownedFrame, payloadView } from "./websocketFrames.js"
 import { Inbox } from "./websocketInbox.js"
 import { certificateId } from "./websocketTls.js"
 
@@ -47,6 +47,13 @@ const CLOSE_PROTOCOL_ERROR = 1002
 const CLOSE_UNSUPPORTED_DATA = 1003
 const CLOSE_MESSAGE_TOO_BIG = 1009
 const CLOSE_ABNORMAL = 1006
+const CLOSE_INTERNAL_ERROR = 1011
+/** Frames up to this size are batched per microtask (see `write`). */
+const CORK_MAX_FRAME = 64 * 1024
+/** The first frames of a burst are written at once (see `write`). */
+const IMMEDIATE_FRAMES = 2
+/** A batch is flushed once it holds this many bytes, without waiting for the end of the microtask. */
+const CORK_MAX_BYTES = 64 * 1024
 
 export class WebSocketConnection implements Connection {
   readonly id: string
@@ -68,6 +75,11 @@ export class WebSocketConnection implements Connection {
   /** Pings waiting for their pong, by nonce; created by the first ping (most connections never hold one). */
   private pings: Map<string, Resume<void, TransportError>> | undefined = undefined
   private peerIdCache: Option.Option<Uint8Array> | undefined = undefined
+  /** The socket is corked until the end of the current microtask (see `trySend`). */
+  private corked = false
+  private corkedBytes = 0
+  /** Frames sent in the current microtask. */
+  private burst = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -79,7 +91,13 @@ export class WebSocketConnection implements Connection {
     this.local = settings.local
     this.remote = settings.remote
     this.peerCertificate = settings.peerCertificate
-    this.inbox = new Inbox(settings.inboundHighWaterMark, () => this.ws.pause(), () => this.resumeReading())
+    this.inbox = new Inbox(
+      settings.inboundHighWaterMark,
+      () => this.ws.pause(),
+      () => this.resumeReading(),
+      (cause) => this.consumerFailed(cause),
+      ownedFrame
+    )
     this.frames = this.inbox.stream
     this.takeFrames = this.inbox.take
     this.closed = Deferred.await(this.closedDeferred)
@@ -88,6 +106,7 @@ export class WebSocketConnection implements Connection {
     ws.on("error", this.onError)
     ws.on("close", this.onClose)
     socket.on("drain", this.onDrain)
+    socket.on("error", this.onSocketError)
   }
 
   /** SHA-256 of the certificate, computed on first use (many connections are refused before anyone asks). */
@@ -112,6 +131,17 @@ export class WebSocketConnection implements Connection {
 
   readonly send = (frame: Uint8Array): Effect.Effect<void, TransportError> => Effect.suspend(() => this.trySend(frame))
 
+  readonly deliverTo = (consumer: FrameConsumer): Effect.Effect<FrameDelivery> =>
+    Effect.sync(() => this.inbox.deliverTo(consumer))
+
+  readonly unsafeOffer = (frame: Uint8Array): boolean => {
+    if (!this.isWritable() || frame.byteLength > this.settings.maxFrameSize) return false
+    // Senders already waiting for `drain` go first.
+    if (this.drainWaiters.length > 0 || this.mustWait()) return false
+    this.write(frame, true)
+    return true
+  }
+
   readonly close = (code = 1000, reason = ""): Effect.Effect<void> =>
     Effect.suspend(() => {
       this.beginClose(isSendableCloseCode(code) ? code : 1000, closeReason(reason), undefined)
@@ -126,7 +156,7 @@ export class WebSocketConnection implements Connection {
       const pong = Effect.async<void, TransportError>((resume) => {
         const pings = this.pings ??= new Map()
         pings.set(key, resume)
-        this.ws.ping(nonce, undefined, this.onWritten)
+        this.ws.ping(nonce)
         return Effect.sync(() => pings.delete(key))
       })
       return Effect.timed(pong).pipe(
@@ -146,8 +176,13 @@ export class WebSocketConnection implements Connection {
     this.ws.terminate()
   }
 
+  /** `ws` leaves OPEN as soon as the remote's close frame arrives, before `close` is reported. */
+  private isWritable(): boolean {
+    return this.state === "open" && this.ws.readyState === WebSocket.OPEN
+  }
+
   private trySend(frame: Uint8Array): Effect.Effect<void, TransportError> {
-    if (this.state !== "open") return Effect.fail(this.writeAfterClose())
+    if (!this.isWritable()) return Effect.fail(this.writeAfterClose())
     if (frame.byteLength > this.settings.maxFrameSize) {
       return Effect.fail(transportError(
         "FrameTooLarge",
@@ -155,8 +190,43 @@ export class WebSocketConnection implements Connection {
       ))
     }
     if (this.mustWait()) return Effect.zipRight(this.waitDrain, Effect.suspend(() => this.trySend(frame)))
-    this.ws.send(frame, this.onWritten)
+    this.write(frame, false)
     return Effect.void
+  }
+
+  /** `owned`: the caller gave the frame away (`unsafeOffer`), so it need not be copied. */
+  private write(frame: Uint8Array, owned: boolean): void {
+    // A burst of sends in one microtask (every fiber a batch of inbound frames woke) leaves in one TLS record and one
+    // system call instead of one each: after its first frames, which go at once so the remote can start on them, the
+    // socket is corked until the microtask ends. Large frames gain nothing from it and are written at once.
+    if (frame.byteLength <= CORK_MAX_FRAME) {
+      if (this.burst++ === 0) queueMicrotask(this.endBurst)
+      if (this.burst > IMMEDIATE_FRAMES && !this.corked) {
+        this.corked = true
+        this.corkedBytes = 0
+        this.socket.cork()
+      }
+      // A long burst is flushed every so often, so the remote can start on it (and memory stays small).
+      this.corkedBytes += frame.byteLength
+      if (this.corkedBytes > CORK_MAX_BYTES) this.uncork()
+    } else {
+      this.uncork()
+    }
+    // A server's frames are not masked, so `ws` would queue the caller's own bytes; the caller of `send` may reuse them
+    // once it returns, so a frame that has to wait in a buffer is copied. (A client's frames are masked into a copy.)
+    const queued = !owned && this.direction === "inbound" && (this.corked || this.socket.writableLength > 0)
+    this.ws.send(queued ? Buffer.from(frame) : frame)
+  }
+
+  private readonly endBurst = (): void => {
+    this.burst = 0
+    this.uncork()
+  }
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return
+    this.corked = false
+    this.socket.uncork()
   }
 
   /** Waits only when the socket itself will announce `drain`, so a wait can never miss its wake-up. */
@@ -173,6 +243,11 @@ export class WebSocketConnection implements Connection {
       if (index >= 0) this.drainWaiters.splice(index, 1)
     })
   })
+
+  private consumerFailed(cause: unknown): void {
+    const error = transportError("ConsumerFailed", `the frame consumer of connection ${this.id} threw`, cause)
+    this.beginClose(CLOSE_INTERNAL_ERROR, "internal error", error)
+  }
 
   private writeAfterClose(): TransportError {
     return transportError("WriteAfterClose", `connection ${this.id} is closed`)
@@ -216,7 +291,7 @@ export class WebSocketConnection implements Connection {
       this.beginClose(CLOSE_UNSUPPORTED_DATA, "binary frames only", error)
       return
     }
-    this.inbox.offer(ownedPayload(data))
+    this.inbox.offer(payloadView(data))
   }
 
   private readonly onPong = (data: Buffer): void => {
@@ -227,8 +302,9 @@ export class WebSocketConnection implements Connection {
     resume(Effect.void)
   }
 
-  private readonly onWritten = (error?: Error | null): void => {
-    if (error !== undefined && error !== null && this.state !== "closed" && this.ending === undefined) {
+  /** `ws` destroys the socket on a socket error without reporting it; the cause is kept for `closed`. */
+  private readonly onSocketError = (error: Error): void => {
+    if (this.state !== "closed" && this.ending === undefined) {
       this.ending = { initiator: "remote", code: CLOSE_ABNORMAL, reason: "", error: connectionError(error) }
     }
   }
@@ -262,6 +338,7 @@ export class WebSocketConnection implements Connection {
     this.ws.off("error", this.onError)
     this.ws.off("close", this.onClose)
     this.socket.off("drain", this.onDrain)
+    this.socket.off("error", this.onSocketError)
     this.ws.on("error", ignore)
     const info = this.closeInfo(code, reason)
     Option.match(info.error, { onNone: () => this.inbox.end(), onSome: (error) => this.inbox.fail(error) })

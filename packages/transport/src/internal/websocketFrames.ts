@@ -36,9 +36,16 @@ const owned = (buffer: Buffer): Uint8Array => {
   return new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength)
 }
 
-/** The payload of a binary message as a `Uint8Array` the caller owns. */
-export const ownedPayload = (data: WebSocket.RawData): Uint8Array => {
-  if (Buffer.isBuffer(data)) return owned(data)
+/** A frame `ws` handed over (a view into a socket read) as a copy the caller owns. */
+export const ownedFrame = (frame: Uint8Array): Uint8Array =>
+  owned(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength))
+
+/**
+ * The payload of a binary message as a plain `Uint8Array` over the same memory (no copy): a view into the socket read
+ * it came in (`ws` never reuses those). Not a `Buffer`, whose `slice` would not copy.
+ */
+export const payloadView = (data: WebSocket.RawData): Uint8Array => {
+  if (Buffer.isBuffer(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
-  return new Uint8Array(data.slice(0))
+  return new Uint8Array(data)
 }

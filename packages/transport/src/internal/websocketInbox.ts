@@ -3,13 +3,15 @@
  * waiting for the consumer pass the high-water mark the owner pauses the socket (`onHigh`) and resumes it once the
  * consumer has taken them (`onLow`). Memory stays bounded by the mark plus what one socket read can still deliver.
  *
- * This is the hot path of every inbound frame, so it is written for the cost of one wake-up (see
- * `bench/transport.mjs`): a waiting consumer is one `Effect.async` without a canceler (a canceler makes Effect wrap the
- * wait in `onInterrupt`, which costs more than the rest of the wake-up), and the consumer takes everything that
- * arrived until it runs, as one batch.
+ * Three ways to consume, one at a time (single consumer):
+ * - push (`deliverTo`): each frame goes straight from the socket event to a synchronous consumer; nothing is buffered
+ *   unless the consumer pauses. No Effect wake-up at all, so this is the fast path (see `bench/transport.mjs`).
+ * - `take`: every frame buffered, as one batch per wake-up. A waiting consumer is one `Effect.async` without a
+ *   canceler (a canceler makes Effect wrap the wait in `onInterrupt`, which costs more than the rest of the wake-up).
+ * - `stream`: the same batches as a Stream.
  */
 import { Channel, Chunk, Effect, Option, Stream } from "effect"
-import type { TransportError } from "../Transport.js"
+import type { FrameConsumer, FrameDelivery, TransportError } from "../Transport.js"
 
 /** Bookkeeping cost of one buffered frame on top of its bytes, so a flood of tiny frames also hits the mark. */
 export const FRAME_OVERHEAD = 64
@@ -35,6 +37,8 @@ const RELEASE: Batch = Effect.succeed(RELEASE_FRAMES)
 
 export class Inbox {
   private frames: Array<Uint8Array> = []
+  /** Push mode reads `frames` from here on (no `shift`, which is linear). */
+  private head = 0
   private bytes = 0
   private high = false
   /** The last chunk handed to the Stream was large: hand it an empty one before waiting (see `RELEASE_AFTER_BYTES`). */
@@ -46,11 +50,23 @@ export class Inbox {
    * whose fiber was interrupted stays until then, and waking it is a no-op (Effect ignores a resume after interrupt).
    */
   private waiters: Array<Resume> = []
+  /** Push mode: the consumer, whether it asked for a pause, whether a delivery loop runs, whether it saw the end. */
+  private consumer: FrameConsumer | undefined = undefined
+  private paused = false
+  private delivering = false
+  private endDelivered = false
 
   constructor(
     private readonly highWaterMark: number,
     private readonly onHigh: () => void,
-    private readonly onLow: () => void
+    private readonly onLow: () => void,
+    /** The push consumer threw: the owner closes the connection (the consumer has stopped receiving). */
+    private readonly onConsumerFailure: (cause: unknown) => void,
+    /**
+     * Makes the copy of an offered frame that is kept in the buffer. A frame handed straight to a push consumer is not
+     * copied: it is a view into the socket read, valid as long as it is kept (the consumer copies what it keeps long).
+     */
+    private readonly own: (frame: Uint8Array) => Uint8Array
   ) {}
 
   get bufferedBytes(): number {
@@ -58,11 +74,21 @@ export class Inbox {
   }
 
   get bufferedFrames(): number {
-    return this.frames.length
+    return this.frames.length - this.head
   }
 
-  offer(frame: Uint8Array): void {
+  offer(view: Uint8Array): void {
     if (this.done !== undefined) return
+    // Push mode, nothing queued in front of this frame: straight to the consumer.
+    if (this.consumer !== undefined && !this.paused && !this.delivering && this.head === this.frames.length) {
+      this.delivering = true
+      this.paused = !this.hand(view)
+      this.delivering = false
+      // The consumer may have resumed a pause of its own or the end may have come meanwhile.
+      if (!this.paused) this.deliverBuffered()
+      return
+    }
+    const frame = this.own(view)
     this.frames.push(frame)
     this.bytes += frame.byteLength + FRAME_OVERHEAD
     if (!this.high && this.bytes > this.highWaterMark) {
@@ -78,6 +104,69 @@ export class Inbox {
 
   fail(error: TransportError): void {
     this.finish(Option.some(error))
+  }
+
+  /** Switches to push mode: frames already buffered are handed over now, later ones as they arrive. */
+  deliverTo(consumer: FrameConsumer): FrameDelivery {
+    this.consumer = consumer
+    this.paused = false
+    this.deliverBuffered()
+    return this.delivery
+  }
+
+  private readonly delivery: FrameDelivery = {
+    resume: () => {
+      if (!this.paused) return
+      this.paused = false
+      // Called from inside `onFrame`: the running loop carries on.
+      if (!this.delivering) this.deliverBuffered()
+    }
+  }
+
+  /** Hands buffered frames to the consumer until it pauses or none is left, then the end if it has come. */
+  private deliverBuffered(): void {
+    if (this.delivering) return
+    this.delivering = true
+    while (!this.paused && this.head < this.frames.length) {
+      const frame = this.frames[this.head]!
+      this.frames[this.head++] = undefined as never
+      this.bytes -= frame.byteLength + FRAME_OVERHEAD
+      this.paused = !this.hand(frame)
+    }
+    if (this.head > 0 && this.head === this.frames.length) {
+      this.frames.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head)
+      this.head = 0
+    }
+    this.delivering = false
+    if (this.high && this.bytes <= this.highWaterMark) {
+      this.high = false
+      this.onLow()
+    }
+    if (!this.paused && this.head === this.frames.length) this.deliverEnd()
+  }
+
+  private hand(frame: Uint8Array): boolean {
+    try {
+      return this.consumer!.onFrame(frame)
+    } catch (cause) {
+      this.paused = true
+      this.onConsumerFailure(cause)
+      return false
+    }
+  }
+
+  private deliverEnd(): void {
+    if (this.done === undefined || this.endDelivered || this.consumer === undefined) return
+    this.endDelivered = true
+    const error = Option.getOrUndefined(this.done)
+    try {
+      this.consumer.onEnd(error)
+    } catch {
+      // The connection has ended already; there is nothing left to close or report to.
+    }
   }
 
   /**
@@ -120,6 +209,7 @@ export class Inbox {
 
   private takeNow(): Batch | undefined {
     if (this.frames.length > 0) {
+      // Pull mode never leaves a `head` offset behind (only push mode advances it).
       const frames = this.frames
       this.lastBytes = this.bytes
       this.frames = []
@@ -138,6 +228,9 @@ export class Inbox {
     if (this.done !== undefined) return
     this.done = done
     this.wakeAll()
+    if (this.consumer !== undefined && !this.paused && !this.delivering && this.head === this.frames.length) {
+      this.deliverEnd()
+    }
   }
 
   private wakeAll(): void {
