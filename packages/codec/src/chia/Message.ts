@@ -13,7 +13,7 @@ import { type Codec, Cursor } from "../Codec.js"
 import { CodecError, type CodecErrorReason } from "../CodecError.js"
 import { CodecFailure, fail } from "../internal/failure.js"
 import { fromHex, toHex } from "../internal/hex.js"
-import { bytes, uint16, uint32, uint8 } from "../Primitives.js"
+import { bytes, uint16, uint8 } from "../Primitives.js"
 
 /** A decoded envelope. `id` is present on requests that expect a response and on those responses. */
 export interface Message {
@@ -74,16 +74,31 @@ const within = <A>(field: string, f: () => A): A => {
   }
 }
 
-/** type, Optional flag (+ id), data length: everything before the payload. */
+const isInteger = (value: number, max: number): boolean => Number.isInteger(value) && value >= 0 && value <= max
+
+/**
+ * type, Optional flag (+ id), data length: everything before the payload. Written byte by byte (this runs for every
+ * frame sent; per-field helpers would cost a closure each).
+ */
 const writeHeader = (c: Cursor, type: number, id: number | undefined, length: number): void => {
-  within("type", () => uint8.write(c, type))
+  const start = c.offset
+  if (!isInteger(type, 0xff)) failIn("type", "InvalidValue", start, `${type} is not a uint8`)
+  if (id !== undefined && !isInteger(id, 0xffff)) failIn("id", "InvalidValue", start + 2, `${id} is not a uint16`)
+  if (!isInteger(length, 0xffffffff)) failIn("data", "InvalidValue", start, `${length} is not a uint32`)
+  const bytes = c.bytes
+  let pos = c.take(headerSize(id))
+  bytes[pos++] = type
   if (id === undefined) {
-    c.bytes[c.take(1)] = 0
+    bytes[pos++] = 0
   } else {
-    c.bytes[c.take(1)] = 1
-    within("id", () => uint16.write(c, id))
+    bytes[pos++] = 1
+    bytes[pos++] = id >>> 8
+    bytes[pos++] = id
   }
-  within("data", () => uint32.write(c, length))
+  bytes[pos++] = length >>> 24
+  bytes[pos++] = length >>> 16
+  bytes[pos++] = length >>> 8
+  bytes[pos] = length
 }
 
 const write = (c: Cursor, value: Message): void => {
@@ -168,9 +183,12 @@ export const encodeFrame = (
   message: Message,
   maxSize: number = MAX_MESSAGE_SIZE
 ): Either.Either<Uint8Array, CodecError> =>
-  encodeWith(message.type, message.id, maxSize, message.data.length, (c) => {
-    c.bytes.set(message.data, c.take(message.data.length))
-  })
+  encodeWith(message.type, message.id, maxSize, message.data.length, RAW_PAYLOAD, message.data)
+
+/** Writes already-serialised payload bytes. */
+const RAW_PAYLOAD: PayloadWriter<Uint8Array> = {
+  write: (c, data) => c.bytes.set(data, c.take(data.length))
+}
 
 /**
  * Serialises `value` with `codec` straight into a new envelope: sizes first, one allocation, no intermediate payload
@@ -194,15 +212,32 @@ export const encodePayload = <A>(
     }
     throw e
   }
-  return encodeWith(type, id, maxSize, length, (c) => within("data", () => codec.write(c, value)))
+  return encodeWith(type, id, maxSize, length, codec, value)
 }
 
-const encodeWith = (
+/**
+ * A frame goes to a socket, which needs its `.buffer`; a small array made with `new Uint8Array(n)` lives inside the
+ * V8 heap and would first have to be moved out of it (about a microsecond). Frames are cut from Node's off-heap
+ * Buffer pool instead, as a plain Uint8Array (whose `slice` copies, unlike a Buffer's). Every byte gets written.
+ */
+const allocateFrame = (size: number): Uint8Array => {
+  const pooled = Buffer.allocUnsafe(size)
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, size)
+}
+
+/** What writes a payload (a codec, or raw bytes); passed with its value, so no closure is made per frame. */
+interface PayloadWriter<A> {
+  readonly write: (c: Cursor, value: A) => void
+}
+
+/** Encodes into one exactly-sized allocation. */
+const encodeWith = <A>(
   type: number,
   id: number | undefined,
   maxSize: number,
   length: number,
-  writePayload: (c: Cursor) => void
+  payload: PayloadWriter<A>,
+  value: A
 ): Either.Either<Uint8Array, CodecError> => {
   const size = headerSize(id) + length
   if (size > maxSize) return Either.left(tooLarge(size, maxSize, 0))
@@ -216,11 +251,15 @@ const encodeWith = (
       })
     )
   }
-  const out = new Uint8Array(size)
+  const out = allocateFrame(size)
   const c = new Cursor(out)
   try {
     writeHeader(c, type, id, length)
-    writePayload(c)
+    try {
+      payload.write(c, value)
+    } catch (e) {
+      throw e instanceof CodecFailure ? e.within("data") : e
+    }
     if (c.offset !== size) {
       fail("InvalidValue", c.offset, `the payload wrote ${c.offset - headerSize(id)} of ${length} bytes`)
     }

@@ -16,7 +16,7 @@ import { expectedReplies } from "@peerwire/codec/chia/RequestResponse"
 import type { Error as ChiaErrorPayload } from "@peerwire/codec/chia/protocol/shared"
 import { decodeUnsafe } from "@peerwire/codec/Codec"
 import { CodecError } from "@peerwire/codec"
-import type { IdRange, ProtocolFamily, Role } from "../ProtocolFamily.js"
+import type { Envelope, IdRange, ProtocolFamily, Role } from "../ProtocolFamily.js"
 import { CHIA_VERDICTS } from "./ChiaProtocol.js"
 
 /** Message name → payload, for every Chia message type. */
@@ -54,7 +54,8 @@ export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaM
       if (messageTypeName(decoded.right.type) === undefined) {
         return Either.left(`unknown message type ${decoded.right.type}`)
       }
-      return Either.right(decoded.right)
+      // A Right holds no left value: the same object serves as `Either<Envelope, string>` (no new allocation per frame).
+      return decoded as unknown as Either.Either<Envelope, string>
     },
     decodePayload: (type, data) => {
       const codec = payloadCodecFor(type, layout)
@@ -68,7 +69,10 @@ export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaM
     encodeFrame: (type, id, payload) => {
       const name = messageTypeName(type)
       if (name === undefined) return Either.left(`unknown message type ${type}`)
-      return Either.mapLeft(encodeMessage(name, payload as PayloadOf<typeof name>, id, layout), describe)
+      const encoded = encodeMessage(name, payload as PayloadOf<typeof name>, id, layout)
+      return encoded._tag === "Right"
+        ? (encoded as unknown as Either.Either<Uint8Array, string>)
+        : Either.left(describe(encoded.left))
     },
     payloadSize: (frame, id) => frame.length - headerSize(id),
     replyTypes: (requestType) => replySets.get(requestType),

@@ -14,6 +14,8 @@ export interface Deadline {
 export interface Deadlines {
   /** Calls `expire` (synchronously, from the timer fiber) once the clock reaches `at`, unless removed first. */
   readonly add: (at: number, expire: () => void) => Deadline
+  /** `add` for an object that is its own deadline (saves an allocation on hot paths). */
+  readonly insert: (deadline: Deadline) => void
   readonly remove: (deadline: Deadline) => void
 }
 
@@ -47,17 +49,22 @@ export const makeDeadlines = (now: () => number): Effect.Effect<Deadlines, never
     })
     yield* Effect.forkScoped(loop)
 
+    const insert = (entry: Deadline): void => {
+      entries.add(entry)
+      // Re-arm only when this deadline is earlier than the one the timer sleeps for (rare: uniform timeouts).
+      if (entry.at < wakeAt && wake !== undefined) {
+        wakeAt = entry.at
+        Deferred.unsafeDone(wake, Exit.void)
+      }
+    }
+
     return {
       add: (at, expire) => {
         const entry = { at, expire }
-        entries.add(entry)
-        // Re-arm only when this deadline is earlier than the one the timer sleeps for (rare: uniform timeouts).
-        if (at < wakeAt && wake !== undefined) {
-          wakeAt = at
-          Deferred.unsafeDone(wake, Exit.void)
-        }
+        insert(entry)
         return entry
       },
+      insert,
       remove: (entry) => {
         entries.delete(entry)
       }

@@ -12,6 +12,11 @@ export interface FrameReader {
   readonly next: Effect.Effect<Option.Option<Uint8Array>, TransportError>
   /** Every frame already buffered, or else the next batch; `None` at the end. */
   readonly nextBatch: Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>, TransportError>
+  /**
+   * Hands over the frames this reader took from the connection but nobody read yet, and stops reading: whoever
+   * reads the connection next (push delivery) starts after them.
+   */
+  readonly rest: () => ReadonlyArray<Uint8Array>
 }
 
 export const makeFrameReader = (connection: Connection): Effect.Effect<FrameReader, never, Scope.Scope> =>
@@ -58,5 +63,12 @@ export const makeFrameReader = (connection: Connection): Effect.Effect<FrameRead
       }
       return Effect.flatMap(fill, (more) => (more ? loop() : Effect.succeed(Option.none())))
     })
-    return { next, nextBatch }
+    const rest = (): ReadonlyArray<Uint8Array> => {
+      const left = buffer.slice(index)
+      buffer = []
+      index = 0
+      ended = true
+      return left
+    }
+    return { next, nextBatch, rest }
   })

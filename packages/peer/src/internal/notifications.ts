@@ -7,6 +7,8 @@ import { Effect, Exit, Mailbox, Stream } from "effect"
 
 export interface Notifications {
   readonly publish: (type: number, payload: unknown) => Effect.Effect<void>
+  /** `publish` synchronously when every mailbox has room: `undefined`; otherwise the Effect that waits for room. */
+  readonly publishNow: (type: number, payload: unknown) => Effect.Effect<void> | undefined
   readonly subscribe: (type: number) => Stream.Stream<unknown>
   /** Ends every stream, present and future (after its replay). */
   readonly end: () => void
@@ -25,17 +27,19 @@ export const makeNotifications = (options: { readonly buffer: number; readonly r
     if (list.length > options.replay) list.shift()
   }
 
+  const publishNow = (type: number, payload: unknown): Effect.Effect<void> | undefined => {
+    remember(type, payload)
+    const set = subscribers.get(type)
+    if (set === undefined || set.size === 0) return undefined
+    // Room in every mailbox is the usual case: no suspension.
+    let blocked: Array<Mailbox.Mailbox<unknown>> | undefined
+    for (const mailbox of set) if (!mailbox.unsafeOffer(payload)) (blocked ??= []).push(mailbox)
+    return blocked === undefined ? undefined : Effect.forEach(blocked, (m) => m.offer(payload), { discard: true })
+  }
+
   return {
-    publish: (type, payload) =>
-      Effect.suspend(() => {
-        remember(type, payload)
-        const set = subscribers.get(type)
-        if (set === undefined || set.size === 0) return Effect.void
-        // Fast path: room in every mailbox (the usual case), no suspension.
-        const blocked: Array<Mailbox.Mailbox<unknown>> = []
-        for (const mailbox of set) if (!mailbox.unsafeOffer(payload)) blocked.push(mailbox)
-        return blocked.length === 0 ? Effect.void : Effect.forEach(blocked, (m) => m.offer(payload), { discard: true })
-      }),
+    publish: (type, payload) => Effect.suspend(() => publishNow(type, payload) ?? Effect.void),
+    publishNow,
     subscribe: (type) =>
       Stream.unwrapScoped(
         Effect.gen(function*() {

@@ -2,6 +2,9 @@
  * The outbound path: encode straight into a frame, pass the outbound rate limiter (waiting and retrying while over the
  * limit, or dropping the types the family drops), then hand the frame to the transport (which back-pressures).
  * Requests of types with a negotiated window also hold one of the window's permits for their whole life.
+ *
+ * Synchronous first: a frame within the limits goes out with the transport's `unsafeOffer` from the caller's stack
+ * (no Effect at all); only what must wait (back-pressure, the rate limit) or fail becomes an Effect.
  */
 import { Effect } from "effect"
 import type { Connection } from "@peerwire/transport"
@@ -25,14 +28,15 @@ export interface Outbound {
     deadline?: number
   ) => Effect.Effect<void, PeerError>
   /**
-   * Like `transmit` without waiting: `undefined` when the message is over the outbound rate limit (then use
-   * `transmit` from a fiber that may wait).
+   * Sends now if it can: `undefined` once the frame is written; otherwise the Effect that finishes the job (it waits
+   * for the transport or the rate limit, drops, or fails). `deadline` as for `transmit`.
    */
-  readonly transmitNow: (
+  readonly sendNow: (
     type: number,
     id: number | undefined,
     payload: unknown,
-    name: string
+    name: string,
+    deadline?: number
   ) => Effect.Effect<void, PeerError> | undefined
   /** The negotiated window of a request type, if any. */
   readonly window: (type: number) => Window | undefined
@@ -60,24 +64,25 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
   const send = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> =>
     Effect.mapError(connection.send(frame), (error) => errors.fromSend(error, name))
 
-  // The send effect, or `undefined` when over the rate limit and the caller does not want to wait here.
-  const attempt = (
+  // A fresh frame nobody else holds, so the transport may take it over uncopied.
+  const offer = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> | undefined =>
+    connection.unsafeOffer(frame) ? undefined : send(frame, name)
+
+  const sendNow = (
     type: number,
     id: number | undefined,
     payload: unknown,
     name: string,
-    deadline: number | undefined,
-    mayWait: boolean
+    deadline?: number
   ): Effect.Effect<void, PeerError> | undefined => {
     if (options.isClosing()) return Effect.fail(errors.closedNow(name))
     const encoded = family.encodeFrame(type, id, payload)
     if (encoded._tag === "Left") return Effect.fail(errors.make("EncodeFailed", `${name}: ${encoded.left}`, name))
     const frame = encoded.right
-    if (limiter === undefined || options.bypass(type)) return send(frame, name)
+    if (limiter === undefined || options.bypass(type)) return offer(frame, name)
     const size = family.payloadSize(frame, id)
-    if (limiter.check(type, size, options.now())) return send(frame, name)
+    if (limiter.check(type, size, options.now())) return offer(frame, name)
     if (session.dropWhenLimited(type)) return Effect.logDebug(`outbound ${name} over the rate limit; dropped`)
-    if (!mayWait) return undefined
     // Over the limit: retry every `outboundRetryInterval`, as the reference's `_wait_and_retry` does.
     const retry: Effect.Effect<void, PeerError> = Effect.sleep(config.outboundRetryInterval).pipe(
       Effect.zipRight(Effect.suspend(() => {
@@ -94,8 +99,8 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
 
   return {
     transmit: (type, id, payload, name, deadline) =>
-      Effect.suspend(() => attempt(type, id, payload, name, deadline, true) ?? Effect.void),
-    transmitNow: (type, id, payload, name) => attempt(type, id, payload, name, undefined, false),
+      Effect.suspend(() => sendNow(type, id, payload, name, deadline) ?? Effect.void),
+    sendNow,
     window: (type) => windows.get(type)
   }
 }

@@ -1,14 +1,16 @@
 /**
- * The peer core. One reader fiber takes frames in order: it decodes them, charges the inbound rate limiter, completes
- * pending requests, and admits, decodes and publishes everything else before queueing its handler on the handler pool
- * (bounded concurrency); request and handler deadlines share one timer fiber; heartbeat and idle fibers watch liveness.
- * All of them are supervised by the peer's Scope; `shutdown` is the single place where the peer ends, records why, and
- * closes the connection with the verdict.
+ * The peer core. Inbound frames are pushed by the transport and handled synchronously, in order, inside its socket
+ * event: decoded, charged to the inbound rate limiter, matched to pending requests, or admitted, decoded and
+ * published, and answered on the spot when the handler answers with a completed effect; other handlers go to the
+ * handler pool (bounded concurrency). Whatever must wait runs in the slow lane with delivery paused (`lane.ts`).
+ * Request and handler deadlines share one timer fiber; heartbeat and idle fibers watch liveness. All fibers are
+ * supervised by the peer's Scope; `shutdown` is the single place where the peer ends, records why, and closes the
+ * connection with the verdict.
  */
 import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option } from "effect"
 import type { Cause } from "effect"
 import type { Scope } from "effect"
-import type { Connection, TransportError } from "@peerwire/transport"
+import type { Connection, FrameDelivery, TransportError } from "@peerwire/transport"
 import type { Handler, HandlerContext, Handlers, Peer, RequestOptions } from "../Peer.js"
 import type { PeerConfig } from "../PeerConfig.js"
 import { type PeerClosed, PeerError } from "../PeerError.js"
@@ -17,21 +19,24 @@ import { makeDeadlines } from "./deadlines.js"
 import { makeErrors } from "./errors.js"
 import type { FrameReader } from "./frameReader.js"
 import { makeHandlerPool } from "./handlerPool.js"
+import { makeLane } from "./lane.js"
 import { heartbeat, idleWatch } from "./liveness.js"
 import { makeNotifications } from "./notifications.js"
 import { makeOutbound } from "./outbound.js"
+import { makePendingRequests, type PendingRequest } from "./pendingRequests.js"
 import { makeRateLimiter } from "./rateLimiter.js"
 import { judgeReply, type Reply } from "./replies.js"
 import { makeRequestIds } from "./requestIds.js"
 
-interface Pending {
-  readonly type: number
-  readonly deferred: Deferred.Deferred<Reply, PeerError>
-}
-
 type AnyHandler = (payload: unknown, context: HandlerContext) => Effect.Effect<unknown, PeerError>
 
+/** What is left of handling a frame: nothing (`undefined`, done), or an Effect that finishes it. */
+type Rest = Effect.Effect<void> | undefined
+
 const LOCAL_CLOSE: PeerClosed = { initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() }
+
+const andThen = (first: Rest, second: Rest): Rest =>
+  first === undefined ? second : second === undefined ? first : Effect.zipRight(first, second)
 
 export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Info>(options: {
   readonly connection: Connection
@@ -50,10 +55,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const lateWindowMillis = Duration.toMillis(config.lateResponseWindow)
     const handlerTimeoutMillis = Duration.toMillis(config.handlerTimeout)
 
-    const pending = new Map<number, Pending>()
-    // Timed-out ids → until when they stay reserved.
-    const timedOut = new Map<number, number>()
-    const ids = makeRequestIds(family.idRange(session.role))
     const handlers = new Map<number, AnyHandler>()
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       if (handler !== undefined) handlers.set(typeOf(name), handler as AnyHandler)
@@ -73,6 +74,12 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const workers = yield* FiberSet.make()
     const handlerFibers = yield* FiberSet.make()
     const deadlines = yield* makeDeadlines(now)
+    const timeoutError = (name: string, timeoutMillis: number) =>
+      errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
+    const pending = makePendingRequests(makeRequestIds(family.idRange(session.role)), deadlines, now, (expired) => {
+      pending.expire(expired, lateWindowMillis)
+      expired.complete(Exit.fail(timeoutError(expired.name, expired.timeoutMillis)))
+    })
     const pool = yield* makeHandlerPool({
       concurrency: config.handlerConcurrency,
       queueSize: config.dispatchQueueSize,
@@ -86,9 +93,8 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         Effect.suspend(() => {
           if (closing) return Effect.void
           closing = true
-          const failure = errors.closed(closed)
-          for (const entry of pending.values()) Deferred.unsafeDone(entry.deferred, Exit.fail(failure))
-          pending.clear()
+          const failure = Exit.fail(errors.closed(closed))
+          for (const entry of pending.drain()) entry.complete(failure)
           notifications.end()
           return Deferred.succeed(closedDeferred, closed).pipe(
             Effect.zipRight(closed.initiator === "local" ? connection.close(closed.code, closed.reason) : Effect.void)
@@ -128,45 +134,29 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     // ---- requests -----------------------------------------------------------------------------------------------
 
-    const isBusy = (id: number): boolean => {
-      if (pending.has(id)) return true
-      const until = timedOut.get(id)
-      if (until === undefined) return false
-      if (until > now()) return true
-      timedOut.delete(id)
-      return false
-    }
-
-    const timeoutError = (name: string, timeoutMillis: number) =>
-      errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
-
-    const exchange = (type: number, name: string, payload: unknown, timeoutMillis: number, deadline: number) =>
-      Effect.suspend(() => {
-        const id = ids.allocate(isBusy)
-        if (id === undefined) {
-          const error = errors.make("NoFreeRequestId", `every request id is busy (sending ${name})`, name)
-          return Effect.zipRight(violate(error), Effect.fail(error))
-        }
-        const deferred = Deferred.unsafeMake<Reply, PeerError>(FiberId.none)
-        pending.set(id, { type, deferred })
-        const timer = deadlines.add(deadline, () => {
-          Deferred.unsafeDone(deferred, Exit.fail(timeoutError(name, timeoutMillis)))
-        })
-        let sent = false
-        return outbound.transmit(type, id, payload, name, deadline).pipe(
-          Effect.zipRight(Effect.suspend(() => {
-            sent = true
-            return Deferred.await(deferred)
-          })),
-          Effect.ensuring(Effect.sync(() => {
-            deadlines.remove(timer)
-            if (pending.get(id)?.deferred !== deferred) return
-            pending.delete(id)
-            // Reserved so that a late reply is recognised and dropped rather than taken for a new request's.
-            if (sent) timedOut.set(id, now() + lateWindowMillis)
-          }))
-        )
+    // Sends the request and waits for its reply (synchronous up to the wait when the frame goes out at once).
+    const exchange = (
+      type: number,
+      name: string,
+      payload: unknown,
+      timeoutMillis: number,
+      deadline: number
+    ): Effect.Effect<Reply, PeerError> => {
+      const entry = pending.open(type, name, timeoutMillis, deadline)
+      if (entry === undefined) {
+        const error = errors.make("NoFreeRequestId", `every request id is busy (sending ${name})`, name)
+        return Effect.zipRight(violate(error), Effect.fail(error))
+      }
+      const sending = outbound.sendNow(type, entry.id, payload, name, deadline)
+      if (sending === undefined) return entry.await
+      return Effect.matchCauseEffect(sending, {
+        onFailure: (cause) => {
+          pending.abandon(entry)
+          return Effect.failCause(cause)
+        },
+        onSuccess: () => entry.await
       })
+    }
 
     const request = (
       name: string,
@@ -176,7 +166,9 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       Effect.suspend(() => {
         if (closing) return Effect.fail(errors.closedNow(name))
         const type = typeOf(name)
-        const timeoutMillis = Duration.toMillis(requestOptions?.timeout ?? config.requestTimeout)
+        const timeoutMillis = requestOptions?.timeout === undefined
+          ? defaultTimeoutMillis
+          : Duration.toMillis(requestOptions.timeout)
         const deadline = now() + timeoutMillis
         const window = outbound.window(type)
         if (window === undefined) return exchange(type, name, payload, timeoutMillis, deadline)
@@ -189,24 +181,27 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
           )
         )
       })
+    const defaultTimeoutMillis = Duration.toMillis(config.requestTimeout)
 
     // Completes the pending request `entry` with `envelope`; returns a violation when the reply breaks the protocol.
-    const resolve = (entry: Pending, envelope: Envelope): PeerError | undefined => {
+    const resolve = (entry: PendingRequest, envelope: Envelope): PeerError | undefined => {
       const judged = judgeReply(family, errors, entry.type, envelope)
-      Deferred.unsafeDone(entry.deferred, judged.exit)
+      entry.complete(judged.exit)
       return judged.violation
     }
 
     // ---- handlers -----------------------------------------------------------------------------------------------
 
-    const sendReply = (result: unknown, id: number | undefined, wait: boolean): Effect.Effect<void> | undefined => {
+    // A failed reply only matters when it carries a verdict (an encoding bug does; a closed connection does not).
+    const replyFailed = (error: PeerError): Effect.Effect<void> =>
+      error.closeCode === undefined ? Effect.void : violate(error)
+
+    // Sends a handler's answer now if it can; what is left may wait (transport, rate limit).
+    const replyNow = (result: unknown, id: number | undefined): Rest => {
       const reply = result as Reply | undefined
-      if (reply === undefined || reply === null) return Effect.void
-      const type = typeOf(reply.name)
-      const sending = wait
-        ? outbound.transmit(type, id, reply.payload, reply.name)
-        : outbound.transmitNow(type, id, reply.payload, reply.name)
-      return sending?.pipe(Effect.catchAll((error) => (error.closeCode === undefined ? Effect.void : violate(error))))
+      if (reply === undefined || reply === null) return undefined
+      const sending = outbound.sendNow(typeOf(reply.name), id, reply.payload, reply.name)
+      return sending === undefined ? undefined : Effect.catchAll(sending, replyFailed)
     }
 
     const handlerFailed = (cause: Cause.Cause<PeerError>, name: string): Effect.Effect<void> => {
@@ -231,90 +226,88 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
             return expired ? Effect.logWarning(`handler of ${name} timed out; nothing sent`) : Effect.void
           })),
           Effect.matchCauseEffect({
-            onSuccess: (result) => sendReply(result, id, true) ?? Effect.void,
+            onSuccess: (result) => replyNow(result, id) ?? Effect.void,
             onFailure: (cause) => handlerFailed(cause, name)
           })
         )
       })
 
-    // Admits, decodes and publishes one non-reply message in frame order, then queues its handler.
-    const dispatch = (envelope: Envelope): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const type = envelope.type
-        if (family.errorReply !== undefined && type === family.errorReply.type) {
-          return Effect.logWarning("unsolicited error message from peer ignored")
-        }
-        const rejected = session.admit(type)
-        if (rejected !== undefined) return violate(rejected)
-        const name = family.nameOf(type) ?? String(type)
-        const decoded = family.decodePayload(type, envelope.data)
-        if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
-        const payload = decoded.right
-        const handler = handlers.get(type)
-        if (handler === undefined) {
-          return config.unhandled === "reject"
-            ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
-            : notifications.publish(type, payload)
-        }
-        const window = session.windows.inbound.get(type)
-        const active = inFlight.get(type) ?? 0
-        if (window !== undefined && window > 0 && active >= window) {
-          return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
-        }
-        let effect: Effect.Effect<unknown, PeerError>
-        try {
-          effect = handler(payload, { id: envelope.id, name })
-        } catch (cause) {
-          return Effect.zipRight(
-            notifications.publish(type, payload),
-            violate(errors.make("HandlerFailed", `handler of ${name} threw`, name, { cause }))
-          )
-        }
-        const published = notifications.publish(type, payload)
-        // Fast path: a handler that answered with a completed effect (`Effect.succeed(reply)`) needs no fiber; its
-        // reply goes out from here unless the outbound rate limit makes it wait.
-        if (Exit.isExit(effect)) {
-          const exit = effect as Exit.Exit<unknown, PeerError>
-          const reply = Exit.isSuccess(exit)
-            ? sendReply(exit.value, envelope.id, false)
-            : handlerFailed(exit.cause, name)
-          if (reply !== undefined) return Effect.zipRight(published, reply)
-        }
-        inFlight.set(type, active + 1)
-        const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
-        return published.pipe(
-          Effect.zipRight(pool.submit(Effect.ensuring(runHandler(effect, envelope.id, name), done))),
-          Effect.onInterrupt(() => done)
+    // Queues a job on the pool now, or leaves the wait for a free slot to the lane.
+    const submit = (job: Effect.Effect<void>): Rest => (pool.trySubmit(job) ? undefined : pool.submit(job))
+
+    // Admits, decodes and publishes one non-reply message, then answers it or queues its handler.
+    const dispatch = (envelope: Envelope): Rest => {
+      const type = envelope.type
+      if (family.errorReply !== undefined && type === family.errorReply.type) {
+        return Effect.logWarning("unsolicited error message from peer ignored")
+      }
+      const rejected = session.admit(type)
+      if (rejected !== undefined) return violate(rejected)
+      const name = family.nameOf(type) ?? String(type)
+      const decoded = family.decodePayload(type, envelope.data)
+      if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
+      const payload = decoded.right
+      const handler = handlers.get(type)
+      if (handler === undefined) {
+        return config.unhandled === "reject"
+          ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
+          : notifications.publishNow(type, payload)
+      }
+      const window = session.windows.inbound.get(type)
+      const active = inFlight.get(type) ?? 0
+      if (window !== undefined && window > 0 && active >= window) {
+        return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
+      }
+      let effect: Effect.Effect<unknown, PeerError>
+      try {
+        effect = handler(payload, { id: envelope.id, name })
+      } catch (cause) {
+        return andThen(
+          notifications.publishNow(type, payload),
+          violate(errors.make("HandlerFailed", `handler of ${name} threw`, name, { cause }))
         )
-      })
+      }
+      const published = notifications.publishNow(type, payload)
+      // A handler that answered with a completed effect (`Effect.succeed(reply)`) needs no fiber: its reply goes out
+      // from here, and only what has to wait for it (transport, rate limit) goes to the pool.
+      if (Exit.isExit(effect)) {
+        const exit = effect as Exit.Exit<unknown, PeerError>
+        if (Exit.isFailure(exit)) return andThen(published, handlerFailed(exit.cause, name))
+        const waiting = replyNow(exit.value, envelope.id)
+        if (waiting === undefined) return published
+        return published === undefined ? submit(waiting) : Effect.zipRight(published, pool.submit(waiting))
+      }
+      inFlight.set(type, active + 1)
+      const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
+      const job = Effect.ensuring(runHandler(effect, envelope.id, name), done)
+      if (published === undefined) return submit(job)
+      return published.pipe(Effect.zipRight(pool.submit(job)), Effect.onInterrupt(() => done))
+    }
 
     // ---- reader -------------------------------------------------------------------------------------------------
 
-    // Handles one frame synchronously; returns a violation, an envelope to dispatch, or undefined (consumed).
-    const onFrame = (frame: Uint8Array): PeerError | Envelope | undefined => {
+    // Handles one frame synchronously; returns what is left to do, if anything.
+    const handleFrame = (frame: Uint8Array): Rest => {
       const at = now()
       lastMessageAt = at
       const decoded = family.decodeEnvelope(frame)
-      if (decoded._tag === "Left") return errors.make("MalformedMessage", decoded.left)
+      if (decoded._tag === "Left") return violate(errors.make("MalformedMessage", decoded.left))
       const envelope = decoded.right
       if (inbound !== undefined && !bypass(envelope.type) && !inbound.check(envelope.type, envelope.data.length, at)) {
         const name = family.nameOf(envelope.type)
-        return errors.make("RateLimited", `inbound rate limit exceeded by ${name}`, name)
+        return violate(errors.make("RateLimited", `inbound rate limit exceeded by ${name}`, name))
       }
       const id = envelope.id
       if (id !== undefined) {
-        const entry = pending.get(id)
+        const entry = pending.take(id)
         if (entry !== undefined) {
-          pending.delete(id)
-          return resolve(entry, envelope)
+          const violation = resolve(entry, envelope)
+          return violation === undefined ? undefined : violate(violation)
         }
-        if (timedOut.has(id)) {
-          // A late reply to a request that timed out: dropped, as the reference does since 2.7.1.
-          timedOut.delete(id)
-          return undefined
-        }
+        // A late reply to a request that timed out: dropped, as the reference does since 2.7.1.
+        if (pending.isLate(id)) return undefined
       }
-      return envelope
+      return dispatch(envelope)
     }
 
     const remoteEnded = (failure: Option.Option<TransportError>) =>
@@ -329,22 +322,29 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         })
       })
 
-    const readLoop: Effect.Effect<void> = Effect.gen(function*() {
-      while (!closing) {
-        const batch = yield* reader.nextBatch
-        if (Option.isNone(batch)) break
-        for (const frame of batch.value) {
-          if (closing) return
-          const outcome = onFrame(frame)
-          if (outcome === undefined) continue
-          if (outcome instanceof PeerError) return yield* violate(outcome)
-          yield* dispatch(outcome)
-        }
+    let delivery: FrameDelivery | undefined
+    const lane = makeLane(() => delivery?.resume())
+    // The push consumer: a frame is done here unless something is left, which pauses delivery until the lane ran it.
+    // Once the peer is closing, frames are dropped (the transport still reads up to the close frame).
+    const onFrame = (frame: Uint8Array): boolean => {
+      if (closing) return true
+      const rest = handleFrame(frame)
+      return rest === undefined ? true : lane.run(rest)
+    }
+    const onEnd = (error: TransportError | undefined): void => {
+      lane.run(remoteEnded(Option.fromNullable(error)))
+    }
+    // Frames the handshake's reader took but did not read come first, then push delivery takes over.
+    const start = Effect.gen(function*() {
+      for (const frame of reader.rest()) {
+        if (closing) return
+        const rest = handleFrame(frame)
+        if (rest !== undefined) yield* rest
       }
-      yield* remoteEnded(Option.none())
-    }).pipe(Effect.catchAll((error) => remoteEnded(Option.some(error))))
+      if (!closing) delivery = yield* connection.deliverTo({ onFrame, onEnd })
+    })
 
-    yield* FiberSet.run(workers, readLoop)
+    yield* FiberSet.run(workers, Effect.zipRight(start, lane.loop))
     if (config.heartbeat !== undefined) {
       yield* FiberSet.run(
         workers,
