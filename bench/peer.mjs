@@ -1,12 +1,15 @@
 // Peer benchmark: request/response round trips per second through codec + peer + wss (mutual TLS), with 1 and 64
 // requests in flight, against a raw `ws` echo with the same TLS and bufferutil, measured in the same run. Each server
 // runs in its own child process (this file, forked with --server); both clients run here.
-// Run after `npx tsc -b`:  node bench/peer.mjs [--quick]
+// Run after `npx tsc -b`:  node bench/peer.mjs [--quick] [--repeats N]
 //
 // The peer server is a Chia full node that answers request_block with reject_block; the raw server echoes every frame
 // back unchanged. Rate limits are off on both peer sides (exemptFromRateLimits), as for a localhost peer. A third
-// column runs the same echo through WebSocketTransport alone, so peer/transport isolates what this package adds.
+// column runs the same echo through WebSocketTransport alone (push delivery and `unsafeOffer`, the paths the peer
+// uses), so peer/transport isolates what this package adds. Rates are medians of interleaved runs; the machine is
+// often shared, so the CPU time per round trip of each process (client here, server in its child) is printed too.
 import { fork } from "node:child_process"
+import * as os from "node:os"
 import https from "node:https"
 import { fileURLToPath } from "node:url"
 import { Effect, Stream } from "effect"
@@ -118,20 +121,32 @@ const transportRoundTrips = (address, tls, count, inFlight) =>
     const connection = yield* transport.dial(address, { tls })
     let sent = 0
     let received = 0
-    const send = () => connection.send(encodeMessage("request_block", REQUEST, sent++ & 0x7fff).right)
+    const frame = () => encodeMessage("request_block", REQUEST, sent++ & 0x7fff).right
     const started = performance.now()
-    while (sent < Math.min(inFlight, count)) yield* send()
-    yield* Stream.runForEachWhile(connection.frames, () => {
-      received++
-      if (received === count) return Effect.succeed(false)
-      return sent < count ? Effect.as(send(), true) : Effect.succeed(true)
+    while (sent < Math.min(inFlight, count)) yield* connection.send(frame())
+    // Push mode, as the peer reads: the next request goes out from the socket event with `unsafeOffer`.
+    yield* Effect.async((done) => {
+      let delivery
+      const onFrame = () => {
+        if (++received === count) {
+          done(Effect.void)
+          return false
+        }
+        if (sent >= count) return true
+        const next = frame()
+        if (connection.unsafeOffer(next)) return true
+        Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(next)), Effect.sync(() => delivery.resume())))
+        return false
+      }
+      delivery = Effect.runSync(connection.deliverTo({ onFrame, onEnd: () => done(Effect.die("ended early")) }))
     })
     return performance.now() - started
   })).pipe(Effect.provide(WebSocketTransport.layer)))
 
 async function main() {
   const quick = process.argv.includes("--quick")
-  const repeats = quick ? 1 : 3
+  const repeatsAt = process.argv.indexOf("--repeats")
+  const repeats = repeatsAt > 0 ? Number(process.argv[repeatsAt + 1]) : quick ? 1 : 3
   const tls = await Effect.runPromise(Effect.gen(function*() {
     const ca = yield* Certificates.generateCa()
     const [server, client] = yield* Effect.all([
@@ -145,6 +160,7 @@ async function main() {
     new Promise((resolve) => {
       const child = fork(self, ["--server"], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
       child.once("message", ({ port }) => resolve({ child, address: { host: "127.0.0.1", port } }))
+      child.setMaxListeners(0)
       child.send({ type: "start", impl, tls: tls.server })
     })
   const running = { peer: await start("peer"), transport: await start("transport"), raw: await start("raw") }
@@ -155,26 +171,46 @@ async function main() {
     { name: "64 in flight", inFlight: 64, count: quick ? 20_000 : 200_000 }
   ]
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const cpuMicros = (usage) => usage.user + usage.system
+  const serverCpu = (child) =>
+    new Promise((resolve) => {
+      child.once("message", ({ cpu }) => resolve(cpuMicros(cpu)))
+      child.send({ type: "cpu" })
+    })
+  // One measured run: wall ms, and CPU µs of this process (client) and of the server's process.
+  const measure = async (impl, c) => {
+    const server0 = await serverCpu(running[impl].child)
+    const client0 = process.cpuUsage()
+    const ms = await run[impl](running[impl].address, tls.client, c.count, c.inFlight)
+    const client = cpuMicros(process.cpuUsage(client0))
+    const server = (await serverCpu(running[impl].child)) - server0
+    return { ms, client, server }
+  }
   const fmt = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d })
-  console.log(`peer bench: request_block → reject_block over wss + mutual TLS, ${repeats} run(s) per case (median)`)
+  console.log(
+    `peer bench: request_block → reject_block over wss + mutual TLS, ${repeats} interleaved run(s) per case ` +
+      `(medians; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`
+  )
   console.log(
     `${"case".padEnd(16)}${"peer rt/s".padEnd(12)}${"transport".padEnd(12)}${"raw ws".padEnd(12)}` +
-      `${"peer/transport".padEnd(16)}${"transport/raw".padEnd(15)}peer/raw  goal`
+      `${"peer/transport".padEnd(16)}${"transport/raw".padEnd(15)}${"peer/raw".padEnd(10)}${"goal".padEnd(14)}` +
+      `cpu µs per round trip peer/transport/raw: client; server`
   )
   try {
     for (const c of cases) {
-      const ms = { peer: [], transport: [], raw: [] }
+      const runs = { peer: [], transport: [], raw: [] }
       for (const impl of impls) await run[impl](running[impl].address, tls.client, Math.ceil(c.count / 5), c.inFlight)
       for (let r = 0; r < repeats; r++) {
-        for (const impl of impls) ms[impl].push(await run[impl](running[impl].address, tls.client, c.count, c.inFlight))
+        for (const impl of impls) runs[impl].push(await measure(impl, c))
       }
-      const rate = (impl) => c.count / (median(ms[impl]) / 1000)
+      const rate = (impl) => c.count / (median(runs[impl].map((r) => r.ms)) / 1000)
+      const cpu = (side) => impls.map((impl) => fmt(median(runs[impl].map((r) => r[side])) / c.count, 2)).join("/")
       const ratio = rate("peer") / rate("raw")
       console.log(
         `${c.name.padEnd(16)}${fmt(rate("peer")).padEnd(12)}${fmt(rate("transport")).padEnd(12)}` +
           `${fmt(rate("raw")).padEnd(12)}${fmt(rate("peer") / rate("transport"), 2).padEnd(16)}` +
           `${fmt(rate("transport") / rate("raw"), 2).padEnd(15)}${fmt(ratio, 2).padEnd(10)}` +
-          `${ratio >= 0.7 ? "ok" : "BELOW"} (≥0.7)`
+          `${(ratio >= 0.7 ? "ok" : "BELOW") + " (≥0.7)"}`.padEnd(14) + `${cpu("client")}; ${cpu("server")}`
       )
     }
   } finally {
@@ -188,7 +224,19 @@ const transportServer = (tls) =>
       const transport = yield* Transport
       const listener = yield* transport.listen({ host: "127.0.0.1", port: 0, tls })
       resolve(listener.address.port)
-      const echo = (c) => Stream.runForEach(c.frames, (frame) => c.send(frame)).pipe(Effect.ignore)
+      // Echo in push mode: each frame goes back from the socket event with `unsafeOffer`, or through `send` (with
+      // delivery paused) when that refuses.
+      const echo = (c) =>
+        Effect.async((done) => {
+          let delivery
+          const onFrame = (frame) => {
+            const copy = frame.slice()
+            if (c.unsafeOffer(copy)) return true
+            Effect.runFork(Effect.ensuring(Effect.ignore(c.send(copy)), Effect.sync(() => delivery.resume())))
+            return false
+          }
+          delivery = Effect.runSync(c.deliverTo({ onFrame, onEnd: () => done(Effect.void) }))
+        })
       yield* Stream.runForEach(listener.connections, (c) => Effect.fork(echo(c)))
     })
     Effect.runFork(Effect.scoped(program).pipe(Effect.provide(WebSocketTransport.layer)))
@@ -203,6 +251,8 @@ if (process.argv[2] === "--server") {
     if (message.type === "start") {
       const port = await servers[message.impl](message.tls)
       process.send({ port })
+    } else if (message.type === "cpu") {
+      process.send({ cpu: process.cpuUsage() })
     } else process.exit(0)
   })
 } else {

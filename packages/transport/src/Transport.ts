@@ -84,14 +84,16 @@ export interface CloseInfo {
 
 /**
  * A synchronous consumer of inbound frames (push mode, see `Connection.deliverTo`). Both callbacks run inside the
- * transport's socket events: they must not block, and a throw closes the connection (code 1011, `ConsumerFailed`).
+ * transport's socket events: they must not block, and a throw closes the connection (code 1011, `ConsumerFailed`);
+ * a consumer that threw is called no more (no `onEnd` either).
  */
 export interface FrameConsumer {
   /**
    * One inbound frame, in arrival order. It is not copied for the call: it may be a view into the memory the transport
    * read it in, which it may share with neighbouring frames, so copy (`frame.slice()`) what is kept for long. Return
    * `false` to pause delivery until `FrameDelivery.resume` (frames arriving meanwhile are buffered, as copies, and the
-   * socket stops reading past the high-water mark).
+   * socket stops reading past the high-water mark; a pull-based implementation may also hold the batch it was
+   * delivering).
    */
   readonly onFrame: (frame: Uint8Array) => boolean
   /** Once, after the last frame: the connection ended cleanly (`undefined`) or with the error that closed it. */

@@ -19,6 +19,11 @@
  *   `CloseInfo.error` is `FrameTooLarge` (initiator local), the sender sees code 1009 (initiator remote).
  * - A connection whose link dies without a close frame is seen as closed with 1006 and `ConnectionLost`.
  * - A gate `Reject` fails the dial with `Rejected` and a message that contains the status.
+ * - Push delivery (`deliverTo`): the frame for which `onFrame` returns `false` counts as delivered (it is not handed
+ *   over again); `resume` when not paused does nothing; `onEnd` waits for a paused consumer to resume and take what is
+ *   buffered. A consumer that threw gets nothing more, not even `onEnd` (the connection closes with 1011).
+ * - `unsafeOffer` answers `true` on an open, idle connection (both implementations take the plain case); it never
+ *   writes what `send` would refuse, and never overtakes a waiting `send`.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Scope } from "effect"
@@ -37,6 +42,7 @@ import type {
   TransportErrorReason
 } from "../src/Transport.js"
 import { Transport } from "../src/Transport.js"
+import { PushRecorder } from "./pushRecorder.js"
 
 export interface ComplianceHarness<R = never> {
   /**
@@ -93,11 +99,32 @@ const suiteCertificates: Effect.Effect<SuiteCertificates, unknown> = Effect.runS
   })
 ))
 
-const sequenced = (seq: number, size: number): Uint8Array => {
-  const frame = new Uint8Array(Math.max(4, size))
-  new DataView(frame.buffer).setUint32(0, seq)
+/** Writes frame number `seq` into `frame` (4 bytes or more): the number, then bytes made of it and their offset. */
+const fillSequenced = (frame: Uint8Array, seq: number): Uint8Array => {
+  new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setUint32(0, seq)
   for (let i = 4; i < frame.length; i++) frame[i] = (seq + i) & 0xff
   return frame
+}
+
+const sequenced = (seq: number, size: number): Uint8Array => fillSequenced(new Uint8Array(Math.max(4, size)), seq)
+
+/** Sizes from 4 to 2051 bytes, varying from frame to frame. */
+const variedSize = (seq: number): number => 4 + ((seq * 7919) % 2048)
+
+const range = (from: number, to: number): ReadonlyArray<number> => Array.from({ length: to - from }, (_, i) => from + i)
+
+/** `frames` are exactly the frames 0, 1, … `count - 1` of `sendRange`, intact. */
+const expectSequence = (
+  frames: ReadonlyArray<Uint8Array>,
+  count: number,
+  size: (seq: number) => number = variedSize
+): void => {
+  expect(frames.length).toBe(count)
+  frames.forEach((frame, seq) => {
+    if (frame.length !== size(seq) || !isIntact(frame, seq)) {
+      assert.fail(`frame ${seq}: got seq ${seqOf(frame)} of ${frame.length} bytes`)
+    }
+  })
 }
 
 const seqOf = (frame: Uint8Array): number => new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0)
@@ -207,6 +234,20 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
 
   const collect = (connection: Connection, count: number) =>
     Effect.map(Stream.runCollect(Stream.take(connection.frames, count)), Chunk.toReadonlyArray)
+
+  /** One short wait, for bounded polling: clock time in test mode, real time in live mode. */
+  const tick = live ? Effect.sleep("10 millis") : TestClock.adjust("10 millis")
+
+  /** Sends frames `from` (included) to `to` (excluded), each `sequenced`, one after the other. */
+  const sendRange = (connection: Connection, from: number, to: number, size: (seq: number) => number = variedSize) =>
+    Effect.forEach(range(from, to), (seq) => connection.send(sequenced(seq, size(seq))), { discard: true })
+
+  /**
+   * Waits until the frames `from` has sent so far have reached the other end's inbound buffer. On a socket the pong
+   * comes back behind them (the remote reads them before the ping); the memory transport delivers them when they are
+   * sent (no latency configured), and its ping takes no time.
+   */
+  const arrived = (from: Connection) => within(from.ping("10 seconds"), testTimeout, "ping behind the frames sent")
 
   describe(`Transport compliance: ${name}`, () => {
     test("keeps thousands of frames in order, both directions at once", () =>
@@ -447,6 +488,356 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         expect(server.local.port).toBe(listener.address.port)
         expect(server.remote.host).toBe(client.local.host)
         expect(Option.isSome(client.peerCertificate)).toBe(harness.tls)
+      }))
+
+    // Push delivery (`deliverTo`) and the synchronous send (`unsafeOffer`).
+
+    test("push delivery keeps thousands of frames in order, both directions at once, buffered frames first", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const early = 200
+        const count = 3000
+        // Frames that reach the receiver before `deliverTo` wait in its buffer: they must come first.
+        yield* Effect.all([sendRange(client, 0, early), sendRange(server, 0, early)], { discard: true })
+        yield* arrived(client)
+        yield* arrived(server)
+        const atServer = new PushRecorder()
+        const atClient = new PushRecorder()
+        yield* server.deliverTo(atServer.consumer)
+        yield* client.deliverTo(atClient.consumer)
+        yield* within(
+          Effect.all([
+            sendRange(client, early, count),
+            sendRange(server, early, count),
+            atServer.awaitFrames(count),
+            atClient.awaitFrames(count)
+          ], { concurrency: "unbounded", discard: true }),
+          testTimeout,
+          "exchanging frames"
+        )
+        expectSequence(atServer.frames, count)
+        expectSequence(atClient.frames, count)
+        expect([atServer.ends, atClient.ends]).toEqual([[], []])
+      }))
+
+    test("push delivery keeps order when frames go by unsafeOffer, falling back on send when it says no", () =>
+      Effect.gen(function*() {
+        // A small high-water mark on both ends, so that back-pressure (and with it the fallback) is likely.
+        const highWaterMark = 16 * 1024
+        const { client, server } = yield* connectedPair({ highWaterMark }, { highWaterMark })
+        const count = 3000
+        const offerAll = (connection: Connection) =>
+          Effect.gen(function*() {
+            let offered = 0
+            for (let seq = 0; seq < count; seq++) {
+              const frame = sequenced(seq, variedSize(seq))
+              if (connection.unsafeOffer(frame)) offered++
+              else yield* connection.send(frame)
+            }
+            return offered
+          })
+        const atServer = new PushRecorder()
+        const atClient = new PushRecorder()
+        yield* server.deliverTo(atServer.consumer)
+        yield* client.deliverTo(atClient.consumer)
+        const [fromClient, fromServer] = yield* within(
+          Effect.all([offerAll(client), offerAll(server), atServer.awaitFrames(count), atClient.awaitFrames(count)], {
+            concurrency: "unbounded"
+          }),
+          testTimeout,
+          "exchanging frames"
+        )
+        expectSequence(atServer.frames, count)
+        expectSequence(atClient.frames, count)
+        // The first frame of each side goes on an idle connection, which unsafeOffer takes.
+        expect(fromClient).toBeGreaterThan(0)
+        expect(fromServer).toBeGreaterThan(0)
+      }))
+
+    test("push delivery pauses while onFrame says false; frames sent meanwhile come after resume, in order", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const recorder = new PushRecorder((index) => (index === 9 || index === 149 ? "pause" : "take"))
+        const delivery = yield* server.deliverTo(recorder.consumer)
+        yield* Effect.sync(() => delivery.resume()) // not paused: nothing to do
+        yield* sendRange(client, 0, 100)
+        yield* within(recorder.awaitFrames(10), testTimeout, "frames up to the first pause")
+        yield* settle(recorder.count)
+        expect(recorder.frames.length).toBe(10)
+        // Frames sent during the pause reach the receiver and wait there.
+        yield* sendRange(client, 100, 200)
+        yield* arrived(client)
+        yield* settle(recorder.count)
+        expect(recorder.frames.length).toBe(10)
+        yield* Effect.sync(() => delivery.resume())
+        yield* within(recorder.awaitFrames(150), testTimeout, "frames up to the second pause")
+        yield* settle(recorder.count)
+        expect(recorder.frames.length).toBe(150)
+        yield* Effect.sync(() => {
+          delivery.resume()
+          delivery.resume()
+        })
+        yield* within(recorder.awaitFrames(200), testTimeout, "the rest")
+        yield* settle(recorder.count)
+        expectSequence(recorder.frames, 200)
+        expect(recorder.ends).toEqual([])
+      }))
+
+    test("push: a paused consumer applies back-pressure; resuming releases the writer and loses nothing", () =>
+      Effect.gen(function*() {
+        const highWaterMark = 64 * 1024
+        const frameSize = 16 * 1024
+        // Beyond the slack of a reader that does not read, a paused consumer may hold one batch the transport had
+        // taken before the pause (at most what the sender's mark let through).
+        const bound = harness.backPressureSlack + 2 * (highWaterMark + frameSize)
+        const total = Math.ceil(bound / frameSize) + 32
+        const { client, server } = yield* connectedPair({}, { highWaterMark })
+        const recorder = new PushRecorder((index) => (index === 0 ? "pause" : "take"))
+        const delivery = yield* server.deliverTo(recorder.consumer)
+        const sentBytes = yield* Ref.make(0)
+        const writer = yield* Effect.fork(
+          Effect.forEach(range(0, total), (seq) =>
+            Effect.zipRight(client.send(sequenced(seq, frameSize)), Ref.update(sentBytes, (n) => n + frameSize)), {
+            discard: true
+          })
+        )
+        yield* settle(Ref.get(sentBytes))
+        const sent = yield* Ref.get(sentBytes)
+        expect(Option.isNone(yield* Fiber.poll(writer))).toBe(true)
+        expect(sent).toBeGreaterThan(0)
+        expect(sent).toBeLessThanOrEqual(bound)
+        expect(recorder.frames.length).toBe(1)
+        yield* Effect.sync(() => delivery.resume())
+        yield* within(recorder.awaitFrames(total), testTimeout, "draining")
+        yield* within(Fiber.join(writer), testTimeout, "writer finishing")
+        expectSequence(recorder.frames, total, () => frameSize)
+      }))
+
+    test("push: onEnd comes once, after the last frame, with undefined on a clean close (both ends)", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const atServer = new PushRecorder()
+        const atClient = new PushRecorder()
+        yield* server.deliverTo(atServer.consumer)
+        yield* client.deliverTo(atClient.consumer)
+        yield* sendRange(client, 0, 5)
+        yield* client.close(4000, "bye")
+        expect(yield* within(atServer.ended, testTimeout, "the remote end's onEnd")).toBeUndefined()
+        expect(yield* within(atClient.ended, testTimeout, "the closing end's onEnd")).toBeUndefined()
+        yield* settle(Effect.sync(() => atServer.ends.length + atClient.ends.length))
+        expectSequence(atServer.frames, 5)
+        expect(atServer.framesAtEnd).toBe(5)
+        expect(atServer.ends).toEqual([undefined])
+        expect(atClient.ends).toEqual([undefined])
+        expect(atClient.frames.length).toBe(0)
+        expect(atServer.lateFrames + atClient.lateFrames).toBe(0)
+      }))
+
+    test("push: a killed peer ends delivery once with ConnectionLost, after the frames that arrived", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const recorder = new PushRecorder()
+        yield* server.deliverTo(recorder.consumer)
+        yield* sendRange(client, 0, 3)
+        yield* within(recorder.awaitFrames(3), testTimeout, "frames before the kill")
+        yield* harness.kill(client)
+        const error = yield* within(recorder.ended, harness.deadPeerTimeout, "dead peer detection")
+        expect(error?._tag).toBe("TransportError")
+        expect(error?.reason).toBe("ConnectionLost")
+        const info = yield* within(server.closed, testTimeout, "closed")
+        expect(Option.getOrUndefined(info.error)).toEqual(error)
+        yield* settle(Effect.sync(() => recorder.ends.length))
+        expect(recorder.ends.length).toBe(1)
+        expect(recorder.framesAtEnd).toBe(3)
+        expectSequence(recorder.frames, 3)
+        expect(recorder.lateFrames).toBe(0)
+      }))
+
+    test("push: a paused consumer gets the end only after resuming and taking the buffered frames", () =>
+      Effect.gen(function*() {
+        for (const ending of ["close", "kill"] as const) {
+          const { client, server } = yield* connectedPair()
+          const recorder = new PushRecorder((index) => (index === 0 ? "pause" : "take"))
+          const delivery = yield* server.deliverTo(recorder.consumer)
+          yield* sendRange(client, 0, 10)
+          yield* arrived(client)
+          yield* ending === "close" ? client.close() : harness.kill(client)
+          yield* within(server.closed, testTimeout, `the remote end closed (${ending})`)
+          yield* settle(Effect.sync(() => recorder.frames.length + recorder.ends.length))
+          expect(recorder.frames.length).toBe(1)
+          expect(recorder.ends).toEqual([])
+          yield* Effect.sync(() => delivery.resume())
+          const error = yield* within(recorder.ended, testTimeout, `onEnd after resume (${ending})`)
+          if (ending === "close") expect(error).toBeUndefined()
+          else expect(error?.reason).toBe("ConnectionLost")
+          yield* settle(Effect.sync(() => recorder.ends.length))
+          expect(recorder.ends.length).toBe(1)
+          expect(recorder.framesAtEnd).toBe(10)
+          expectSequence(recorder.frames, 10)
+        }
+      }))
+
+    test("push: a throwing onFrame closes with 1011 and ConsumerFailed; the consumer gets nothing more", () =>
+      Effect.gen(function*() {
+        for (const receiving of ["acceptor", "dialer"] as const) {
+          const { client, server } = yield* connectedPair()
+          const [sender, receiver] = receiving === "acceptor" ? [client, server] : [server, client]
+          const recorder = new PushRecorder((index) => (index === 2 ? "throw" : "take"))
+          yield* receiver.deliverTo(recorder.consumer)
+          // The later sends may meet the close already (WriteAfterClose); what matters is what the consumer sees.
+          yield* sendRange(sender, 0, 5).pipe(Effect.ignore)
+          const local = yield* within(receiver.closed, testTimeout, `the ${receiving} closing`)
+          expectClose(local, { initiator: "local", code: 1011 })
+          const error = Option.getOrThrowWith(local.error, () => new Error("no error in the local CloseInfo"))
+          expect(error.reason).toBe("ConsumerFailed")
+          expect(error.cause).toBe(recorder.failure)
+          const remote = yield* within(sender.closed, testTimeout, "the sender seeing the close")
+          expectClose(remote, { initiator: "remote", code: 1011 })
+          expect(Option.isNone(remote.error)).toBe(true)
+          yield* settle(Effect.sync(() => recorder.frames.length + recorder.ends.length))
+          expect(recorder.frames.map(seqOf)).toEqual([0, 1, 2])
+          expect(recorder.lateFrames).toBe(0)
+          expect(recorder.ends).toEqual([])
+        }
+      }))
+
+    test("unsafeOffer writes at once on an open connection, in order with send; after a close it says false", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        for (const [from, to] of [[client, server], [server, client]] as const) {
+          expect(from.unsafeOffer(sequenced(0, 64))).toBe(true)
+          yield* from.send(sequenced(1, 64))
+          expect(from.unsafeOffer(sequenced(2, 64))).toBe(true)
+          yield* from.send(sequenced(3, 64))
+          expectSequence(yield* within(collect(to, 4), testTimeout, "offered and sent frames"), 4, () => 64)
+        }
+        yield* client.close()
+        expect(client.unsafeOffer(sequenced(4, 16))).toBe(false)
+        expectReason(yield* Effect.either(client.send(sequenced(4, 16))), "WriteAfterClose")
+        yield* within(server.closed, testTimeout, "server closed")
+        expect(server.unsafeOffer(sequenced(5, 16))).toBe(false)
+        expectReason(yield* Effect.either(server.send(sequenced(5, 16))), "WriteAfterClose")
+      }))
+
+    test("unsafeOffer refuses a frame over the limit both ends share, and the connection stays usable", () =>
+      Effect.gen(function*() {
+        const limit = 1024
+        const { client, server } = yield* connectedPair({ maxFrameSize: limit }, { maxFrameSize: limit })
+        for (const [from, to] of [[client, server], [server, client]] as const) {
+          expect(from.unsafeOffer(sequenced(1, limit + 1))).toBe(false)
+          expect(from.unsafeOffer(sequenced(2, limit))).toBe(true)
+          const [atLimit] = yield* within(collect(to, 1), testTimeout, "the frame at the limit")
+          expect(atLimit!.length).toBe(limit)
+          expect(isIntact(atLimit!, 2)).toBe(true)
+        }
+        // `send` of such a frame either fails at once (the connection stays open) or writes it and the receiver
+        // refuses it (1009): unsafeOffer's false is right in both cases.
+        const sent = yield* Effect.either(client.send(sequenced(3, limit + 1)))
+        if (Either.isLeft(sent)) {
+          expectReason(sent, "FrameTooLarge")
+          yield* client.send(sequenced(4, 16))
+          const [next] = yield* within(collect(server, 1), testTimeout, "a frame after the refused one")
+          expect(seqOf(next!)).toBe(4)
+        } else {
+          const receiver = yield* within(server.closed, testTimeout, "receiver closed")
+          expectClose(receiver, { initiator: "local", code: 1009 })
+          expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
+        }
+      }))
+
+    test("unsafeOffer agrees with send on a frame over the sender's own limit only", () =>
+      Effect.gen(function*() {
+        const limit = 512
+        const { client, server } = yield* connectedPair({}, { maxFrameSize: limit })
+        const offered = client.unsafeOffer(sequenced(1, limit + 1))
+        const sent = yield* Effect.either(client.send(sequenced(2, limit + 1)))
+        // When send refuses the frame, unsafeOffer must not have written it.
+        if (Either.isLeft(sent)) {
+          expectReason(sent, "FrameTooLarge")
+          expect(offered).toBe(false)
+        }
+        yield* client.send(sequenced(3, 16))
+        const expected = [...(offered ? [1] : []), ...(Either.isRight(sent) ? [2] : []), 3]
+        const frames = yield* within(collect(server, expected.length), testTimeout, "the frames written")
+        expect(frames.map(seqOf)).toEqual(expected)
+        for (const frame of frames) expect(isIntact(frame, seqOf(frame))).toBe(true)
+      }))
+
+    test("a frame over the remote's limit by unsafeOffer (or by send when it says no) closes with 1009", () =>
+      Effect.gen(function*() {
+        const limit = 1024
+        const { client, server } = yield* connectedPair({ maxFrameSize: limit })
+        const frame = sequenced(1, limit + 1)
+        if (!client.unsafeOffer(frame)) yield* client.send(frame).pipe(Effect.ignore)
+        const receiver = yield* within(server.closed, testTimeout, "receiver closed")
+        expectClose(receiver, { initiator: "local", code: 1009 })
+        expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
+        expectClose(yield* within(client.closed, testTimeout, "sender closed"), { initiator: "remote", code: 1009 })
+      }))
+
+    test("unsafeOffer says false under back-pressure (reader not reading) instead of buffering without bound", () =>
+      Effect.gen(function*() {
+        const highWaterMark = 64 * 1024
+        const frameSize = 16 * 1024
+        const bound = highWaterMark + harness.backPressureSlack + frameSize
+        const attempts = Math.ceil(bound / frameSize) + 32
+        // Refusals of the same frame, a short wait apart, after which the writer counts as stopped for good.
+        const stopped = 50
+        const wait = live ? Effect.sleep("2 millis") : TestClock.adjust("10 millis")
+        const { client, server } = yield* connectedPair({}, { highWaterMark })
+        let accepted = 0
+        let refusals = 0
+        let next = sequenced(0, frameSize)
+        // A refusal may be passing (a batch not flushed yet): the transport gets time to move bytes on, and the same
+        // frame is offered again, until the refusals last.
+        for (let step = 0; step < 4 * attempts && accepted < attempts && refusals < stopped; step++) {
+          if (client.unsafeOffer(next)) {
+            accepted++
+            refusals = 0
+            next = sequenced(accepted, frameSize)
+          } else {
+            refusals++
+            yield* wait
+          }
+        }
+        expect(refusals).toBe(stopped)
+        expect(accepted).toBeGreaterThan(0)
+        expect(accepted * frameSize).toBeLessThanOrEqual(bound)
+        // The caller falls back on send, which waits; reading releases it and nothing is lost.
+        const writer = yield* Effect.fork(client.send(next))
+        const frames = yield* within(collect(server, accepted + 1), testTimeout, "draining")
+        expectSequence(frames, accepted + 1, () => frameSize)
+        yield* within(Fiber.join(writer), testTimeout, "the fallback send")
+        // Once drained, unsafeOffer writes again (a socket may report the drain a moment after the remote has read).
+        const again = sequenced(accepted + 1, 16)
+        let taken = false
+        for (let poll = 0; poll < 200 && !taken; poll++) {
+          taken = client.unsafeOffer(again)
+          if (!taken) yield* tick
+        }
+        expect(taken).toBe(true)
+        const [last] = yield* within(collect(server, 1), testTimeout, "the frame offered after the drain")
+        expect(seqOf(last!)).toBe(accepted + 1)
+      }))
+
+    test("send copies each frame even in a burst the transport may batch (one buffer refilled between sends)", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const burst = 5
+        // Small frames may wait in a batch behind the first ones of a burst; large ones are written at once.
+        const sizes = [16, 1024, 60 * 1024, 80 * 1024]
+        for (const [from, to] of [[client, server], [server, client]] as const) {
+          for (const size of sizes) {
+            const buffer = new Uint8Array(size)
+            // One after the other with no yield to the event loop in between: a single burst. Each frame must leave
+            // with the bytes the buffer held when its `send` returned.
+            const refillAndSend = (seq: number) => Effect.suspend(() => from.send(fillSequenced(buffer, seq)))
+            yield* Effect.forEach(range(0, burst), refillAndSend, { discard: true })
+            buffer.fill(0xee)
+            const frames = yield* within(collect(to, burst), testTimeout, `a burst of ${size}-byte frames`)
+            expectSequence(frames, burst, () => size)
+          }
+        }
       }))
 
     if (harness.tls) {

@@ -3,13 +3,8 @@
  * layout of the remote's protocol version), the reply map, the `Error` (255) reply, the id halves and the verdicts.
  */
 import { Either } from "effect"
-import {
-  encodeMessage,
-  type MessageName,
-  payloadCodecFor,
-  type PayloadOf
-} from "@peerwire/codec/chia/Catalogue"
-import { decodeFrame, headerSize, MAX_MESSAGE_SIZE } from "@peerwire/codec/chia/Message"
+import { type MessageName, payloadCodecFor, type PayloadOf } from "@peerwire/codec/chia/Catalogue"
+import { decodeFrame, encodePayload, headerSize, MAX_MESSAGE_SIZE } from "@peerwire/codec/chia/Message"
 import { messageTypeName, ProtocolMessageTypes } from "@peerwire/codec/chia/MessageTypes"
 import type { KnownRequest, ResponseOf } from "@peerwire/codec/chia/RequestResponse"
 import { expectedReplies } from "@peerwire/codec/chia/RequestResponse"
@@ -67,9 +62,10 @@ export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaM
       }
     },
     encodeFrame: (type, id, payload) => {
-      const name = messageTypeName(type)
-      if (name === undefined) return Either.left(`unknown message type ${type}`)
-      const encoded = encodeMessage(name, payload as PayloadOf<typeof name>, id, layout)
+      const codec = payloadCodecFor(type, layout)
+      if (codec === undefined) return Either.left(`unknown message type ${type}`)
+      const encoded = encodePayload(type, id, codec, payload, MAX_MESSAGE_SIZE)
+      // A Right holds no left value: the same object serves as `Either<Uint8Array, string>`.
       return encoded._tag === "Right"
         ? (encoded as unknown as Either.Either<Uint8Array, string>)
         : Either.left(describe(encoded.left))

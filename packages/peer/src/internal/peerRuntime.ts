@@ -134,28 +134,30 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     // ---- requests -----------------------------------------------------------------------------------------------
 
-    // Sends the request and waits for its reply (synchronous up to the wait when the frame goes out at once).
+    // Opens the request, sends it and waits for its reply; `resume` continues the requesting fiber. Everything up to
+    // the wait is synchronous when the frame goes out at once.
     const exchange = (
       type: number,
       name: string,
       payload: unknown,
       timeoutMillis: number,
-      deadline: number
-    ): Effect.Effect<Reply, PeerError> => {
+      deadline: number,
+      resume: (effect: Effect.Effect<Reply, PeerError>) => void
+    ): void => {
       const entry = pending.open(type, name, timeoutMillis, deadline)
       if (entry === undefined) {
         const error = errors.make("NoFreeRequestId", `every request id is busy (sending ${name})`, name)
-        return Effect.zipRight(violate(error), Effect.fail(error))
+        return resume(Effect.zipRight(violate(error), Effect.fail(error)))
       }
       const sending = outbound.sendNow(type, entry.id, payload, name, deadline)
-      if (sending === undefined) return entry.await
-      return Effect.matchCauseEffect(sending, {
+      if (sending === undefined) return entry.wait(resume)
+      resume(Effect.matchCauseEffect(sending, {
         onFailure: (cause) => {
           pending.abandon(entry)
           return Effect.failCause(cause)
         },
         onSuccess: () => entry.await
-      })
+      }))
     }
 
     const request = (
@@ -163,23 +165,23 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       payload: unknown,
       requestOptions?: RequestOptions
     ): Effect.Effect<Reply, PeerError> =>
-      Effect.suspend(() => {
-        if (closing) return Effect.fail(errors.closedNow(name))
+      // One `Effect.async` for the whole request: it sends from its register function and waits there.
+      Effect.async<Reply, PeerError>((resume) => {
+        if (closing) return resume(Effect.fail(errors.closedNow(name)))
         const type = typeOf(name)
         const timeoutMillis = requestOptions?.timeout === undefined
           ? defaultTimeoutMillis
           : Duration.toMillis(requestOptions.timeout)
         const deadline = now() + timeoutMillis
         const window = outbound.window(type)
-        if (window === undefined) return exchange(type, name, payload, timeoutMillis, deadline)
+        if (window === undefined) return exchange(type, name, payload, timeoutMillis, deadline, resume)
         // The window slot is held until the request ends (reply, error or timeout), as the reference's in_flight.
-        return window.take(timeoutMillis, () => timeoutError(name, timeoutMillis)).pipe(
-          Effect.zipRight(
-            Effect.suspend(() => exchange(type, name, payload, timeoutMillis, deadline)).pipe(
-              Effect.ensuring(Effect.sync(window.release))
-            )
-          )
+        const exchanged = Effect.async<Reply, PeerError>((inner) =>
+          exchange(type, name, payload, timeoutMillis, deadline, inner)
         )
+        resume(window.take(timeoutMillis, () => timeoutError(name, timeoutMillis)).pipe(
+          Effect.zipRight(Effect.ensuring(exchanged, Effect.sync(window.release)))
+        ))
       })
     const defaultTimeoutMillis = Duration.toMillis(config.requestTimeout)
 

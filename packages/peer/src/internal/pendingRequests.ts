@@ -1,7 +1,7 @@
 /**
  * Our requests waiting for their reply, by id. A request is a plain entry completed from wherever its outcome is
- * known (the frame that answers it, its deadline, the peer's end) and awaited by one `Effect.async` without a
- * canceler: no Deferred (whose construction copies a large prototype) and no finalizer per request.
+ * known (the frame that answers it, its deadline, the peer's end) and awaited through `Effect.async` without a
+ * canceler (see `wait`): no Deferred (whose construction copies a large prototype) and no finalizer per request.
  *
  * An awaiting fiber that is interrupted leaves its entry in place: the id stays reserved until the reply or the
  * deadline comes, so a late reply is still recognised, and completing the entry then is a no-op.
@@ -43,11 +43,16 @@ export class PendingRequest implements Deadline {
     resume?.(exit)
   }
 
-  /** Waits for `complete` (at once when it already happened). One waiter. */
-  readonly await: Effect.Effect<Reply, PeerError> = Effect.async<Reply, PeerError>((resume) => {
+  /** Hands the outcome to `resume` once it is known (at once when it already is). One waiter. */
+  wait(resume: (exit: Exit.Exit<Reply, PeerError>) => void): void {
     if (this.result !== undefined) resume(this.result)
     else this.resume = resume
-  })
+  }
+
+  /** `wait` as an Effect, for the paths that cannot call it from their own `Effect.async`. */
+  get await(): Effect.Effect<Reply, PeerError> {
+    return Effect.async<Reply, PeerError>((resume) => this.wait(resume))
+  }
 }
 
 export interface PendingRequests {
@@ -81,6 +86,7 @@ export const makePendingRequests = (
 
   const isBusy = (id: number): boolean => {
     if (pending.has(id)) return true
+    if (expired.size === 0) return false
     const until = expired.get(id)
     if (until === undefined) return false
     if (until > now()) return true

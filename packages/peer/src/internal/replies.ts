@@ -22,14 +22,18 @@ export interface Judged {
 const violation = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: error })
 const failure = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: undefined })
 
+/** For error messages only (not computed on the success path). */
+const nameOf = <M extends MessageMap>(family: ProtocolFamily<M>, type: number): string =>
+  family.nameOf(type) ?? String(type)
+
 export const judgeReply = <M extends MessageMap>(
   family: ProtocolFamily<M>,
   errors: Errors,
   requestType: number,
   envelope: Envelope
 ): Judged => {
-  const requestName = family.nameOf(requestType) ?? String(requestType)
   if (family.errorReply !== undefined && envelope.type === family.errorReply.type) {
+    const requestName = nameOf(family, requestType)
     const decoded = family.decodePayload(envelope.type, envelope.data)
     if (decoded._tag === "Left") {
       return violation(errors.make("MalformedPayload", `error reply to ${requestName}: ${decoded.left}`, requestName))
@@ -39,12 +43,14 @@ export const judgeReply = <M extends MessageMap>(
     return failure(errors.make("ErrorResponse", message, requestName, { remoteError }))
   }
   if (envelope.data.length === 0) {
+    const requestName = nameOf(family, requestType)
     return failure(errors.make("NoResponse", `${requestName} answered with no data`, requestName))
   }
   const replyName = family.nameOf(envelope.type) ?? String(envelope.type)
   const allowed = family.replyTypes(requestType)
   if (allowed !== undefined && !allowed.has(envelope.type)) {
-    return violation(errors.make("UnexpectedResponse", `${requestName} answered with ${replyName}`, replyName))
+    const message = `${nameOf(family, requestType)} answered with ${replyName}`
+    return violation(errors.make("UnexpectedResponse", message, replyName))
   }
   const decoded = family.decodePayload(envelope.type, envelope.data)
   if (decoded._tag === "Left") {

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto"
 import type { Socket } from "node:net"
+import { TLSSocket } from "node:tls"
 import WebSocket from "ws"
 import { Deferred, Duration, Effect, Exit, FiberId, Option, Stream } from "effect"
 import type { Address, CloseInfo, Connection, FrameConsumer, FrameDelivery, TransportError } from "../Transport.js"
@@ -78,6 +79,8 @@ export class WebSocketConnection implements Connection {
   /** The socket is corked until the end of the current microtask (see `trySend`). */
   private corked = false
   private corkedBytes = 0
+  /** TLS (wss) rather than a plain socket (see `write`). */
+  private readonly encrypted: boolean
   /** Frames sent in the current microtask. */
   private burst = 0
 
@@ -91,6 +94,7 @@ export class WebSocketConnection implements Connection {
     this.local = settings.local
     this.remote = settings.remote
     this.peerCertificate = settings.peerCertificate
+    this.encrypted = socket instanceof TLSSocket
     this.inbox = new Inbox(
       settings.inboundHighWaterMark,
       () => this.ws.pause(),
@@ -212,9 +216,12 @@ export class WebSocketConnection implements Connection {
     } else {
       this.uncork()
     }
-    // A server's frames are not masked, so `ws` would queue the caller's own bytes; the caller of `send` may reuse them
-    // once it returns, so a frame that has to wait in a buffer is copied. (A client's frames are masked into a copy.)
-    const queued = !owned && this.direction === "inbound" && (this.corked || this.socket.writableLength > 0)
+    // A server's frames are not masked, so `ws` would hand the caller's own bytes to the socket; the caller of `send`
+    // may reuse them once it returns, so a frame that may wait in a buffer is copied: always on a plain socket (the
+    // kernel may take part of a write and the rest waits), on TLS only behind other buffered writes (TLS encrypts
+    // what it is given at once). A client's frames are masked into a copy by `ws`.
+    const queued = !owned && this.direction === "inbound" &&
+      (!this.encrypted || this.corked || this.socket.writableLength > 0)
     this.ws.send(queued ? Buffer.from(frame) : frame)
   }
 
