@@ -1,10 +1,12 @@
 /**
- * One timer fiber per peer for every request and handler deadline. `Effect.timeout` forks a racing fiber and arms a
- * timer per call (about 45 µs each, a third of a round trip's CPU in measurements); here adding and removing a
- * deadline is a Set operation and the fiber wakes only when the earliest deadline passes (or an earlier one is added).
+ * One timer for every deadline of a peer (requests, handlers, the idle close). `Effect.timeout` forks a racing fiber
+ * and arms a timer per call (about 45 µs each, a third of a round trip's CPU in measurements); here adding and
+ * removing a deadline is a Set operation. The timer is one fiber sleeping (on the Effect Clock, so `TestClock` drives
+ * it) until the earliest deadline: it exists only while there is a deadline, and is replaced when an earlier one is
+ * added (rare: timeouts are mostly uniform).
  */
-import { Deferred, Effect, Exit } from "effect"
-import type { Scope } from "effect"
+import { Effect, FiberId } from "effect"
+import type { Fiber } from "effect"
 
 export interface Deadline {
   readonly at: number
@@ -19,54 +21,59 @@ export interface Deadlines {
   readonly remove: (deadline: Deadline) => void
 }
 
-export const makeDeadlines = (now: () => number): Effect.Effect<Deadlines, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const entries = new Set<Deadline>()
-    let wakeAt = Number.POSITIVE_INFINITY
-    let wake: Deferred.Deferred<void> | undefined
+export const makeDeadlines = (
+  now: () => number,
+  /** Starts a fiber supervised by the peer. */
+  fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>
+): Deadlines => {
+  const entries = new Set<Deadline>()
+  let timer: Fiber.RuntimeFiber<void> | undefined
+  let timerAt = Number.POSITIVE_INFINITY
 
-    // Fires what is due; returns the earliest deadline left.
-    const sweep = (): number => {
-      const time = now()
-      let earliest = Number.POSITIVE_INFINITY
-      for (const entry of entries) {
-        if (entry.at <= time) {
-          entries.delete(entry)
-          entry.expire()
-        } else if (entry.at < earliest) earliest = entry.at
-      }
-      return earliest
-    }
-
-    const loop: Effect.Effect<never> = Effect.gen(function*() {
-      while (true) {
-        const signal = yield* Deferred.make<void>()
-        wakeAt = sweep()
-        wake = signal
-        if (wakeAt === Number.POSITIVE_INFINITY) yield* Deferred.await(signal)
-        else yield* Effect.raceFirst(Effect.sleep(Math.max(0, wakeAt - now())), Deferred.await(signal))
-      }
-    })
-    yield* Effect.forkScoped(loop)
-
-    const insert = (entry: Deadline): void => {
-      entries.add(entry)
-      // Re-arm only when this deadline is earlier than the one the timer sleeps for (rare: uniform timeouts).
-      if (entry.at < wakeAt && wake !== undefined) {
-        wakeAt = entry.at
-        Deferred.unsafeDone(wake, Exit.void)
-      }
-    }
-
-    return {
-      add: (at, expire) => {
-        const entry = { at, expire }
-        insert(entry)
-        return entry
-      },
-      insert,
-      remove: (entry) => {
+  // Fires what is due; returns the earliest deadline left.
+  const sweep = (): number => {
+    const time = now()
+    let earliest = Number.POSITIVE_INFINITY
+    for (const entry of entries) {
+      if (entry.at <= time) {
         entries.delete(entry)
-      }
+        entry.expire()
+      } else if (entry.at < earliest) earliest = entry.at
     }
-  })
+    return earliest
+  }
+
+  const arm = (at: number): void => {
+    if (timer !== undefined) timer.unsafeInterruptAsFork(FiberId.none)
+    timer = undefined
+    timerAt = at
+    if (at === Number.POSITIVE_INFINITY) return
+    timer = fork(Effect.sleep(Math.max(0, at - now())).pipe(Effect.zipRight(Effect.sync(fire))))
+  }
+
+  function fire(): void {
+    timer = undefined
+    timerAt = Number.POSITIVE_INFINITY
+    const earliest = sweep()
+    // An expiry may have added an earlier deadline (and armed for it) already.
+    if (earliest < timerAt) arm(earliest)
+  }
+
+  const insert = (entry: Deadline): void => {
+    entries.add(entry)
+    if (entry.at < timerAt) arm(entry.at)
+  }
+
+  return {
+    add: (at, expire) => {
+      const entry = { at, expire }
+      insert(entry)
+      return entry
+    },
+    insert,
+    remove: (entry) => {
+      // The timer stays armed: when it fires early it finds nothing due and sleeps again for what is left.
+      entries.delete(entry)
+    }
+  }
+}

@@ -1,11 +1,10 @@
 /**
- * Runs inbound handlers with bounded concurrency without a fork per message: one worker waits on the job queue for
- * good, extra workers (up to `concurrency` in all) are started only while jobs wait and every worker is busy, and they
- * end as soon as the queue is empty. Jobs start in submission order; a full queue makes `submit` wait (back-pressure
- * up to the reader, and from there to the transport). `trySubmit` is the synchronous form for the push reader.
+ * Runs inbound handlers with bounded concurrency without a fork per message: workers (up to `concurrency`) are started
+ * only while jobs wait, each takes jobs in submission order and ends as soon as none is left, so an idle peer holds no
+ * fiber here. At most `queueSize` jobs wait: `trySubmit` refuses beyond that and `submit` waits for room
+ * (back-pressure up to the reader, and from there to the transport).
  */
-import { Effect, FiberSet, Option, Queue, Runtime } from "effect"
-import type { Scope } from "effect"
+import { Effect } from "effect"
 
 export interface HandlerPool {
   readonly submit: (job: Effect.Effect<void>) => Effect.Effect<void>
@@ -16,54 +15,47 @@ export interface HandlerPool {
 export const makeHandlerPool = (options: {
   readonly concurrency: number
   readonly queueSize: number
-  readonly fibers: FiberSet.FiberSet
-}): Effect.Effect<HandlerPool, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const jobs = yield* Queue.bounded<Effect.Effect<void>>(options.queueSize)
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    let workers = 1
-    // Workers blocked in `take` that no submitted job has claimed yet.
-    let idle = 0
+  /** Starts a worker fiber supervised by the peer. */
+  readonly fork: (worker: Effect.Effect<void>) => void
+}): HandlerPool => {
+  const jobs: Array<Effect.Effect<void>> = []
+  let workers = 0
+  // Submitters waiting for room; all are woken when a job leaves the queue, and retry.
+  let waiting: Array<() => void> = []
 
-    const steady: Effect.Effect<never> = Effect.forever(
-      Effect.suspend(() => {
-        idle++
-        return Effect.flatten(Queue.take(jobs))
-      })
-    )
-    const extra: Effect.Effect<void> = Effect.flatMap(
-      Queue.poll(jobs),
-      Option.match({
-        onNone: () =>
-          Effect.sync(() => {
-            workers--
-          }),
-        onSome: (job) => Effect.zipRight(job, extra)
-      })
-    )
-    yield* FiberSet.run(options.fibers, steady)
-
-    // After a job was queued: whether an extra worker must start for it.
-    const needsWorker = (): boolean => {
-      if (idle > 0) {
-        idle--
-        return false
-      }
-      if (workers >= options.concurrency) return false
-      workers++
-      return true
+  // Takes the next job and ends the worker when there is none, in one synchronous step (no job can slip in between).
+  const worker: Effect.Effect<void> = Effect.suspend(() => {
+    const job = jobs.shift()
+    if (job === undefined) {
+      workers--
+      return Effect.void
     }
-
-    return {
-      submit: (job) =>
-        Effect.suspend(() => {
-          const queued = jobs.unsafeOffer(job) ? Effect.void : Queue.offer(jobs, job)
-          return needsWorker() ? Effect.zipRight(queued, FiberSet.run(options.fibers, extra)) : queued
-        }),
-      trySubmit: (job) => {
-        if (!jobs.unsafeOffer(job)) return false
-        if (needsWorker()) FiberSet.unsafeAdd(options.fibers, runFork(extra))
-        return true
-      }
+    if (waiting.length > 0) {
+      const wake = waiting
+      waiting = []
+      for (const resume of wake) resume()
     }
+    // A defect in a job must not take the worker (and its place in `workers`) down with it.
+    return Effect.zipRight(Effect.exit(job), worker)
   })
+
+  const trySubmit = (job: Effect.Effect<void>): boolean => {
+    if (jobs.length >= options.queueSize) return false
+    jobs.push(job)
+    if (workers < options.concurrency) {
+      workers++
+      options.fork(worker)
+    }
+    return true
+  }
+
+  const room: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (jobs.length < options.queueSize) return resume(Effect.void)
+    waiting.push(() => resume(Effect.void))
+  })
+
+  const submit = (job: Effect.Effect<void>): Effect.Effect<void> =>
+    Effect.suspend(() => (trySubmit(job) ? Effect.void : Effect.zipRight(room, submit(job))))
+
+  return { submit, trySubmit }
+}

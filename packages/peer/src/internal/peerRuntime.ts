@@ -7,7 +7,7 @@
  * supervised by the peer's Scope; `shutdown` is the single place where the peer ends, records why, and closes the
  * connection with the verdict.
  */
-import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option, Runtime } from "effect"
 import type { Cause } from "effect"
 import type { Scope } from "effect"
 import type { Connection, FrameDelivery, TransportError } from "@peerwire/transport"
@@ -20,7 +20,7 @@ import { makeErrors } from "./errors.js"
 import type { FrameReader } from "./frameReader.js"
 import { makeHandlerPool } from "./handlerPool.js"
 import { makeLane } from "./lane.js"
-import { heartbeat, idleWatch } from "./liveness.js"
+import { heartbeat } from "./liveness.js"
 import { makeNotifications } from "./notifications.js"
 import { makeOutbound } from "./outbound.js"
 import { makePendingRequests, type PendingRequest } from "./pendingRequests.js"
@@ -73,17 +73,24 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     let closing = false
     const workers = yield* FiberSet.make()
     const handlerFibers = yield* FiberSet.make()
-    const deadlines = yield* makeDeadlines(now)
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    // Fibers started from synchronous code (the push reader, timers): supervised by the peer's FiberSets.
+    const forkWorker = (effect: Effect.Effect<void>) => {
+      const fiber = runFork(effect)
+      FiberSet.unsafeAdd(workers, fiber)
+      return fiber
+    }
+    const deadlines = makeDeadlines(now, forkWorker)
     const timeoutError = (name: string, timeoutMillis: number) =>
       errors.make("Timeout", `no reply to ${name} within ${timeoutMillis} ms`, name)
     const pending = makePendingRequests(makeRequestIds(family.idRange(session.role)), deadlines, now, (expired) => {
       pending.expire(expired, lateWindowMillis)
       expired.complete(Exit.fail(timeoutError(expired.name, expired.timeoutMillis)))
     })
-    const pool = yield* makeHandlerPool({
+    const pool = makeHandlerPool({
       concurrency: config.handlerConcurrency,
       queueSize: config.dispatchQueueSize,
-      fibers: handlerFibers
+      fork: (worker) => FiberSet.unsafeAdd(handlerFibers, runFork(worker))
     })
 
     // ---- ending -------------------------------------------------------------------------------------------------
@@ -96,6 +103,8 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
           const failure = Exit.fail(errors.closed(closed))
           for (const entry of pending.drain()) entry.complete(failure)
           notifications.end()
+          // Stop every worker and handler, from a fiber that is none of them (this may run in one).
+          runFork(Effect.zipRight(FiberSet.clear(handlerFibers), FiberSet.clear(workers)))
           return Deferred.succeed(closedDeferred, closed).pipe(
             Effect.zipRight(closed.initiator === "local" ? connection.close(closed.code, closed.reason) : Effect.void)
           )
@@ -111,13 +120,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         error: Option.some(error)
       })
 
-    // After any shutdown, stop every worker and handler (from a fiber that is not one of them).
-    yield* Effect.forkScoped(
-      Deferred.await(closedDeferred).pipe(
-        Effect.zipRight(FiberSet.clear(handlerFibers)),
-        Effect.zipRight(FiberSet.clear(workers))
-      )
-    )
     // Runs before the fibers' own finalizers (finalizers run in reverse order): the scope's end is a local close.
     yield* Effect.addFinalizer(() => shutdown(LOCAL_CLOSE))
 
@@ -325,7 +327,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       })
 
     let delivery: FrameDelivery | undefined
-    const lane = makeLane(() => delivery?.resume())
+    const lane = makeLane(() => delivery?.resume(), forkWorker)
     // The push consumer: a frame is done here unless something is left, which pauses delivery until the lane ran it.
     // Once the peer is closing, frames are dropped (the transport still reads up to the close frame).
     const onFrame = (frame: Uint8Array): boolean => {
@@ -346,7 +348,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       if (!closing) delivery = yield* connection.deliverTo({ onFrame, onEnd })
     })
 
-    yield* FiberSet.run(workers, Effect.zipRight(start, lane.loop))
+    yield* FiberSet.run(workers, start)
     if (config.heartbeat !== undefined) {
       yield* FiberSet.run(
         workers,
@@ -355,11 +357,15 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       )
     }
     if (config.idleTimeout !== undefined) {
-      yield* FiberSet.run(
-        workers,
-        idleWatch(config.idleTimeout, () => lastMessageAt, now, (millis) =>
-          violate(errors.make("IdleTimeout", `no message for ${millis} ms`)))
-      )
+      // The idle close is one more deadline: at its time, either a message came since (look again from it) or not.
+      const idleMillis = Duration.toMillis(config.idleTimeout)
+      const watchIdle = (): void => {
+        if (closing) return
+        const due = lastMessageAt + idleMillis
+        if (due > now()) deadlines.add(due, watchIdle)
+        else lane.run(violate(errors.make("IdleTimeout", `no message for ${idleMillis} ms`)))
+      }
+      deadlines.add(lastMessageAt + idleMillis, watchIdle)
     }
 
     const peer: Peer<MessageMap, ReplyMap<MessageMap>, Info> = {
