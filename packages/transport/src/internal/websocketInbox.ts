@@ -84,8 +84,8 @@ export class Inbox {
       this.delivering = true
       this.paused = !this.hand(view)
       this.delivering = false
-      // The consumer may have resumed a pause of its own or the end may have come meanwhile.
-      if (!this.paused) this.deliverBuffered()
+      // Frames or the end may have come meanwhile (the consumer may close, or resume a pause of its own).
+      if (!this.paused && (this.head < this.frames.length || this.done !== undefined)) this.deliverBuffered()
       return
     }
     const frame = this.own(view)
