@@ -175,6 +175,7 @@ await throughput()
 if (process.argv.includes("--no-memory")) process.exit(0)
 const ours = await idleMemory("ours")
 const take = await idleMemory("ours-take")
+const push = await idleMemory("ours-push")
 const bare = await idleMemory("ours", false)
 const raw = await idleMemory("raw")
 console.log(`\nidle wss connections (${IDLE_CONNECTIONS}, server process, after gc), bytes per connection:`)
@@ -182,6 +183,7 @@ console.log(`${pad("", 38)}${pad("rss", 12)}${pad("heapUsed", 12)}${pad("externa
 const memoryRows = [
   ["ours, a Stream reader per connection", ours],
   ["ours, a takeFrames reader loop", take],
+  ["ours, a push consumer (deliverTo)", push],
   ["ours, connections not read", bare],
   ["raw ws, a message listener", raw]
 ]
@@ -191,6 +193,7 @@ for (const [name, m] of memoryRows) {
 console.log(
   `ours/raw: rss ${num(ours.rss / raw.rss, 2)}, heap ${num(ours.heap / raw.heap, 2)} (Stream reader); ` +
     `rss ${num(take.rss / raw.rss, 2)}, heap ${num(take.heap / raw.heap, 2)} (takeFrames reader); ` +
+    `rss ${num(push.rss / raw.rss, 2)}, heap ${num(push.heap / raw.heap, 2)} (push consumer); ` +
     `rss ${num(bare.rss / raw.rss, 2)}, heap ${num(bare.heap / raw.heap, 2)} (transport only)`
 )
 console.log(`total ${num((Date.now() - started) / 1000, 1)} s`)

@@ -48,8 +48,9 @@ const startOurs = async (tls, reader) => {
     }
     if (impl === "ours-push") {
       // Push mode (what the peer layer reads with): frames come straight from the socket event, replies go out with
-      // `unsafeOffer`; only when that refuses (back-pressure) does a fiber send, with delivery paused meanwhile.
-      return Effect.async((resume) => {
+      // `unsafeOffer`; only when that refuses (back-pressure) does a fiber send, with delivery paused meanwhile. No
+      // fiber per connection otherwise.
+      return Effect.sync(() => {
         let delivery
         const onFrameSync = (frame) => {
           const reply = onFrame(frame)
@@ -57,7 +58,7 @@ const startOurs = async (tls, reader) => {
           Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(reply)), Effect.sync(() => delivery.resume())))
           return false
         }
-        delivery = Effect.runSync(connection.deliverTo({ onFrame: onFrameSync, onEnd: () => resume(Effect.void) }))
+        delivery = Effect.runSync(connection.deliverTo({ onFrame: onFrameSync, onEnd: () => {} }))
       })
     }
     if (impl === "ours-take") {
@@ -78,7 +79,8 @@ const startOurs = async (tls, reader) => {
     yield* Effect.forkIn(
       Stream.runForEach(listener.connections, (connection) => {
         connections++
-        return reader ? FiberSet.run(fibers, serveConnection(connection)) : Effect.void
+        if (!reader) return Effect.void
+        return impl === "ours-push" ? serveConnection(connection) : FiberSet.run(fibers, serveConnection(connection))
       }),
       scope
     )

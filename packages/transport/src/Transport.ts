@@ -102,7 +102,10 @@ export interface FrameConsumer {
 
 /** The control a push consumer keeps. */
 export interface FrameDelivery {
-  /** Restarts a delivery paused by `onFrame` returning `false`; buffered frames may be handed over before it returns. */
+  /**
+   * Restarts a delivery paused by `onFrame` returning `false`; buffered frames may be handed over before it returns.
+   * Called during `onFrame` (the work it paused for finished at once), it cancels the pause that call asks for.
+   */
   readonly resume: () => void
 }
 

@@ -39,6 +39,13 @@ const describe = (e: unknown): string => (e instanceof CodecError ? e.message : 
  */
 export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaMessages> => {
   const layout = { protocolVersion: remoteProtocolVersion }
+  // Payload codecs by type number in this connection's layout, looked up once (every frame needs one).
+  const codecs: Array<ReturnType<typeof payloadCodecFor> | null> = []
+  const codecFor = (type: number) => {
+    let codec = codecs[type]
+    if (codec === undefined) codecs[type] = codec = payloadCodecFor(type, layout) ?? null
+    return codec ?? undefined
+  }
   return {
     name: "chia",
     typeOf: (name) => ProtocolMessageTypes[name],
@@ -53,7 +60,7 @@ export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaM
       return decoded as unknown as Either.Either<Envelope, string>
     },
     decodePayload: (type, data) => {
-      const codec = payloadCodecFor(type, layout)
+      const codec = codecFor(type)
       if (codec === undefined) return Either.left(`unknown message type ${type}`)
       try {
         return Either.right(decodeUnsafe(codec, data))
@@ -62,7 +69,7 @@ export const chiaFamily = (remoteProtocolVersion?: string): ProtocolFamily<ChiaM
       }
     },
     encodeFrame: (type, id, payload) => {
-      const codec = payloadCodecFor(type, layout)
+      const codec = codecFor(type)
       if (codec === undefined) return Either.left(`unknown message type ${type}`)
       const encoded = encodePayload(type, id, codec, payload, MAX_MESSAGE_SIZE)
       // A Right holds no left value: the same object serves as `Either<Uint8Array, string>`.

@@ -7,12 +7,13 @@
  * (no Effect at all); only what must wait (back-pressure, the rate limit) or fail becomes an Effect.
  */
 import { Effect } from "effect"
-import type { Connection } from "@peerwire/transport"
+import { type Connection, TransportError } from "@peerwire/transport"
 import type { PeerConfig } from "../PeerConfig.js"
 import type { PeerError } from "../PeerError.js"
 import type { MessageMap, ProtocolFamily, Session } from "../ProtocolFamily.js"
 import type { Errors } from "./errors.js"
 import { makeRateLimiter } from "./rateLimiter.js"
+import { makeSendQueue } from "./sendQueue.js"
 import { makeWindow, type Window } from "./window.js"
 
 export interface Outbound {
@@ -40,6 +41,8 @@ export interface Outbound {
   ) => Effect.Effect<void, PeerError> | undefined
   /** The negotiated window of a request type, if any. */
   readonly window: (type: number) => Window | undefined
+  /** Fails whatever waits to be sent (the peer has ended). */
+  readonly close: () => void
 }
 
 export const makeOutbound = <M extends MessageMap, Info>(options: {
@@ -51,6 +54,8 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
   readonly now: () => number
   readonly isClosing: () => boolean
   readonly bypass: (type: number) => boolean
+  /** Starts a fiber supervised by the peer. */
+  readonly fork: (effect: Effect.Effect<void>) => void
 }): Outbound => {
   const { config, connection, errors, family, session } = options
   const limiter = config.exemptFromRateLimits || session.outboundLimits === undefined
@@ -61,12 +66,13 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
     if (size > 0) windows.set(type, makeWindow(size))
   }
 
-  const send = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> =>
-    Effect.mapError(connection.send(frame), (error) => errors.fromSend(error, name))
+  const queue = makeSendQueue(connection, options.fork)
 
-  // A fresh frame nobody else holds, so the transport may take it over uncopied.
-  const offer = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> | undefined =>
-    connection.unsafeOffer(frame) ? undefined : send(frame, name)
+  // A fresh frame nobody else holds, so the transport may take it over uncopied; in order behind any that wait.
+  const offer = (frame: Uint8Array, name: string): Effect.Effect<void, PeerError> | undefined => {
+    const waiting = queue.offer(frame)
+    return waiting === undefined ? undefined : Effect.mapError(waiting, (error) => errors.fromSend(error, name))
+  }
 
   const sendNow = (
     type: number,
@@ -87,7 +93,7 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
     const retry: Effect.Effect<void, PeerError> = Effect.sleep(config.outboundRetryInterval).pipe(
       Effect.zipRight(Effect.suspend(() => {
         if (options.isClosing()) return Effect.fail(errors.closedNow(name))
-        return limiter.check(type, size, options.now()) ? send(frame, name) : retry
+        return limiter.check(type, size, options.now()) ? (offer(frame, name) ?? Effect.void) : retry
       }))
     )
     if (deadline === undefined) return retry
@@ -101,7 +107,8 @@ export const makeOutbound = <M extends MessageMap, Info>(options: {
     transmit: (type, id, payload, name, deadline) =>
       Effect.suspend(() => sendNow(type, id, payload, name, deadline) ?? Effect.void),
     sendNow,
-    window: (type) => windows.get(type)
+    window: (type) => windows.get(type),
+    close: () => queue.close(new TransportError({ reason: "WriteAfterClose", message: "the peer has ended" }))
   }
 }
 

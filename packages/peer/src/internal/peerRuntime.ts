@@ -93,6 +93,18 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       fork: (worker) => FiberSet.unsafeAdd(handlerFibers, runFork(worker))
     })
 
+    const outbound = makeOutbound({
+      connection,
+      family,
+      session,
+      config,
+      errors,
+      now,
+      isClosing: () => closing,
+      bypass,
+      fork: forkWorker
+    })
+
     // ---- ending -------------------------------------------------------------------------------------------------
 
     const shutdown = (closed: PeerClosed): Effect.Effect<void> =>
@@ -103,6 +115,8 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
           const failure = Exit.fail(errors.closed(closed))
           for (const entry of pending.drain()) entry.complete(failure)
           notifications.end()
+          pool.close()
+          outbound.close()
           // Stop every worker and handler, from a fiber that is none of them (this may run in one).
           runFork(Effect.zipRight(FiberSet.clear(handlerFibers), FiberSet.clear(workers)))
           return Deferred.succeed(closedDeferred, closed).pipe(
@@ -123,16 +137,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     // Runs before the fibers' own finalizers (finalizers run in reverse order): the scope's end is a local close.
     yield* Effect.addFinalizer(() => shutdown(LOCAL_CLOSE))
 
-    const outbound = makeOutbound({
-      connection,
-      family,
-      session,
-      config,
-      errors,
-      now,
-      isClosing: () => closing,
-      bypass
-    })
 
     // ---- requests -----------------------------------------------------------------------------------------------
 
@@ -326,6 +330,11 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         })
       })
 
+    // A lane job may wait for a full handler queue or mailbox; it also ends when the connection does (delivery is
+    // paused meanwhile, so the transport's end would not reach `onEnd`), and the peer ends with it.
+    const orUntilClosed = (rest: Effect.Effect<void>): Effect.Effect<void> =>
+      Effect.raceFirst(rest, Effect.flatMap(connection.closed, () => remoteEnded(Option.none())))
+
     let delivery: FrameDelivery | undefined
     const lane = makeLane(() => delivery?.resume(), forkWorker)
     // The push consumer: a frame is done here unless something is left, which pauses delivery until the lane ran it.
@@ -333,7 +342,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const onFrame = (frame: Uint8Array): boolean => {
       if (closing) return true
       const rest = handleFrame(frame)
-      return rest === undefined ? true : lane.run(rest)
+      return rest === undefined ? true : lane.run(orUntilClosed(rest))
     }
     const onEnd = (error: TransportError | undefined): void => {
       lane.run(remoteEnded(Option.fromNullable(error)))
@@ -343,7 +352,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       for (const frame of reader.rest()) {
         if (closing) return
         const rest = handleFrame(frame)
-        if (rest !== undefined) yield* rest
+        if (rest !== undefined) yield* orUntilClosed(rest)
       }
       if (!closing) delivery = yield* connection.deliverTo({ onFrame, onEnd })
     })

@@ -127,7 +127,12 @@ export const makePendingRequests = (
       disarm(entry)
       expired.set(entry.id, now() + lateMillis)
     },
-    isLate: (id) => expired.delete(id),
+    isLate: (id) => {
+      const until = expired.get(id)
+      if (until === undefined) return false
+      expired.delete(id)
+      return until > now()
+    },
     drain: () => {
       const entries = Array.from(pending.values())
       pending.clear()

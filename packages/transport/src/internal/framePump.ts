@@ -14,6 +14,9 @@ export const deliverByPull = (
 ): Effect.Effect<FrameDelivery, never, Scope.Scope> =>
   Effect.suspend(() => {
     let paused = false
+    // Set while `onFrame` runs; a `resume` then cancels the pause it may be about to ask for.
+    let handing = false
+    let resumedWhileHanding = false
     let wake: (() => void) | undefined
     const resumed = Effect.async<void>((resume) => {
       if (!paused) return resume(Effect.void)
@@ -33,12 +36,16 @@ export const deliverByPull = (
       const step: Effect.Effect<boolean> = Effect.suspend(() => {
         while (index < batch.length) {
           let accepted: boolean
+          handing = true
+          resumedWhileHanding = false
           try {
             accepted = consumer.onFrame(batch[index++]!)
           } catch (cause) {
             return Effect.as(onConsumerFailure(cause), false)
+          } finally {
+            handing = false
           }
-          if (!accepted) {
+          if (!accepted && !resumedWhileHanding) {
             paused = true
             return Effect.zipRight(resumed, step)
           }
@@ -54,6 +61,7 @@ export const deliverByPull = (
     })
     const delivery: FrameDelivery = {
       resume: () => {
+        if (handing) resumedWhileHanding = true
         if (!paused) return
         paused = false
         const next = wake

@@ -54,6 +54,8 @@ export class Inbox {
   private consumer: FrameConsumer | undefined = undefined
   private paused = false
   private delivering = false
+  /** `resume` was called while the consumer was being handed a frame: its pause, if it asks for one, is cancelled. */
+  private resumedWhileHanding = false
   private endDelivered = false
 
   constructor(
@@ -116,6 +118,7 @@ export class Inbox {
 
   private readonly delivery: FrameDelivery = {
     resume: () => {
+      if (this.delivering) this.resumedWhileHanding = true
       if (!this.paused) return
       this.paused = false
       // Called from inside `onFrame`: the running loop carries on.
@@ -149,8 +152,9 @@ export class Inbox {
   }
 
   private hand(frame: Uint8Array): boolean {
+    this.resumedWhileHanding = false
     try {
-      return this.consumer!.onFrame(frame)
+      return this.consumer!.onFrame(frame) || this.resumedWhileHanding
     } catch (cause) {
       this.paused = true
       this.onConsumerFailure(cause)
