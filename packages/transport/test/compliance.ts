@@ -187,6 +187,26 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         for (let i = 0; i < 20; i++) yield* TestClock.adjust("50 millis")
       })
 
+  /**
+   * Sends `total` sequenced frames of `frameSize` bytes from a forked writer until back-pressure stops it; yields the
+   * bytes sent by then (more than none) and the writer, which must still be blocked.
+   */
+  const writeUntilBlocked = (connection: Connection, total: number, frameSize: number) =>
+    Effect.gen(function*() {
+      const sentBytes = yield* Ref.make(0)
+      const writer = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: total }, (_, seq) => seq), (seq) =>
+          Effect.zipRight(connection.send(sequenced(seq, frameSize)), Ref.update(sentBytes, (n) => n + frameSize)), {
+          discard: true
+        })
+      )
+      yield* settle(Ref.get(sentBytes))
+      const sent = yield* Ref.get(sentBytes)
+      expect(Option.isNone(yield* Fiber.poll(writer))).toBe(true)
+      expect(sent).toBeGreaterThan(0)
+      return { sent, writer }
+    })
+
   type Body = Effect.Effect<void, unknown, Transport | R | Scope.Scope>
   const test = (title: string, body: () => Body) => {
     const run = () =>
@@ -297,17 +317,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         const frameSize = 16 * 1024
         const total = Math.ceil((highWaterMark + harness.backPressureSlack) / frameSize) + 32
         const { client, server } = yield* connectedPair({}, { highWaterMark })
-        const sentBytes = yield* Ref.make(0)
-        const writer = yield* Effect.fork(
-          Effect.forEach(Array.from({ length: total }, (_, seq) => seq), (seq) =>
-            Effect.zipRight(client.send(sequenced(seq, frameSize)), Ref.update(sentBytes, (n) => n + frameSize)), {
-            discard: true
-          })
-        )
-        yield* settle(Ref.get(sentBytes))
-        const sent = yield* Ref.get(sentBytes)
-        expect(Option.isNone(yield* Fiber.poll(writer))).toBe(true)
-        expect(sent).toBeGreaterThan(0)
+        const { sent, writer } = yield* writeUntilBlocked(client, total, frameSize)
         expect(sent).toBeLessThanOrEqual(highWaterMark + harness.backPressureSlack + frameSize)
         // Reading releases the writer; everything arrives in order.
         const frames = yield* within(collect(server, total), testTimeout, "draining")
@@ -594,17 +604,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         const { client, server } = yield* connectedPair({}, { highWaterMark })
         const recorder = new PushRecorder((index) => (index === 0 ? "pause" : "take"))
         const delivery = yield* server.deliverTo(recorder.consumer)
-        const sentBytes = yield* Ref.make(0)
-        const writer = yield* Effect.fork(
-          Effect.forEach(range(0, total), (seq) =>
-            Effect.zipRight(client.send(sequenced(seq, frameSize)), Ref.update(sentBytes, (n) => n + frameSize)), {
-            discard: true
-          })
-        )
-        yield* settle(Ref.get(sentBytes))
-        const sent = yield* Ref.get(sentBytes)
-        expect(Option.isNone(yield* Fiber.poll(writer))).toBe(true)
-        expect(sent).toBeGreaterThan(0)
+        const { sent, writer } = yield* writeUntilBlocked(client, total, frameSize)
         expect(sent).toBeLessThanOrEqual(bound)
         expect(recorder.frames.length).toBe(1)
         yield* Effect.sync(() => delivery.resume())
