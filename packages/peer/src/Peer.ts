@@ -61,8 +61,9 @@ export interface Peer<M extends MessageMap, R extends ReplyMap<M>, Info> {
   readonly info: Info
   /**
    * Sends a request and waits for its reply; the result type is the union of the allowed replies. Fails with
-   * `Timeout` (nothing closed, a late reply is ignored), `ErrorResponse`, `NoResponse`, `UnexpectedResponse`
-   * (the peer is closed with a ban verdict), `Closed`, `EncodeFailed`.
+   * `Timeout` (nothing closed; a reply within `lateResponseWindow` after it is dropped, a later one is handled like
+   * any unsolicited message), `ErrorResponse`, `NoResponse`, `UnexpectedResponse` (the peer is closed with a ban
+   * verdict), `Closed`, `EncodeFailed`. An interrupted request keeps its id reserved until its reply or deadline.
    */
   readonly request: <N extends RequestName<M, R>>(
     name: N,

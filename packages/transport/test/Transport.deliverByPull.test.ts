@@ -154,4 +154,25 @@ describe("deliverByPull", () => {
       expect(numbersOf(recorder.frames)).toEqual([0])
       expect(recorder.ends).toEqual([])
     }))
+
+  it.scoped("a resume called inside onFrame cancels the pause that call asks for", () =>
+    Effect.gen(function*() {
+      const source = yield* fakeTake
+      const seen: Array<number> = []
+      let delivery: FrameDelivery | undefined
+      // Frame 1 "pauses for work that finished at once": it resumes, then answers false.
+      const consumer = {
+        onFrame: (f: Uint8Array): boolean => {
+          seen.push(f[0]!)
+          if (f[0] !== 1) return true
+          delivery!.resume()
+          return false
+        },
+        onEnd: () => {}
+      }
+      delivery = yield* deliverByPull(source.take, consumer, noFailure)
+      yield* source.feed(batch(0, 1, 2), batch(3))
+      yield* flush
+      expect(seen).toEqual([0, 1, 2, 3])
+    }))
 })

@@ -33,6 +33,8 @@ import type {
   CloseInfo,
   Connection,
   DialOptions,
+  FrameConsumer,
+  FrameDelivery,
   GateVerdict,
   InboundRequest,
   Listener,
@@ -591,6 +593,29 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         yield* settle(recorder.count)
         expectSequence(recorder.frames, 200)
         expect(recorder.ends).toEqual([])
+      }))
+
+    test("push: a resume called inside onFrame cancels the pause that call asks for", () =>
+      Effect.gen(function*() {
+        const { client, server } = yield* connectedPair()
+        const frames: Array<Uint8Array> = []
+        let delivery: FrameDelivery | undefined
+        // Every 10th frame "pauses for work that finished at once": it resumes first, then answers false.
+        const consumer: FrameConsumer = {
+          onFrame: (frame) => {
+            frames.push(frame.slice())
+            if (frames.length % 10 !== 0) return true
+            delivery!.resume()
+            return false
+          },
+          onEnd: () => {}
+        }
+        delivery = yield* server.deliverTo(consumer)
+        yield* sendRange(client, 0, 100)
+        yield* arrived(client)
+        yield* settle(Effect.sync(() => frames.length))
+        // A lost pause-cancel would stop delivery at frame 10.
+        expectSequence(frames, 100)
       }))
 
     test("push: a paused consumer applies back-pressure; resuming releases the writer and loses nothing", () =>

@@ -240,8 +240,15 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         )
       })
 
+    // A wait for room in the handler queue also ends when the connection does: handlers may hold it for up to their
+    // timeout, delivery is paused meanwhile (so the transport's end would not reach `onEnd`), and the peer ends then.
+    // What was queued behind is dropped: its replies could not be sent. (A wait for a subscriber's mailbox is not cut
+    // short: its messages are kept.)
+    const submitWaiting = (job: Effect.Effect<void>): Effect.Effect<void> =>
+      Effect.raceFirst(pool.submit(job), Effect.flatMap(connection.closed, () => remoteEnded(Option.none())))
+
     // Queues a job on the pool now, or leaves the wait for a free slot to the lane.
-    const submit = (job: Effect.Effect<void>): Rest => (pool.trySubmit(job) ? undefined : pool.submit(job))
+    const submit = (job: Effect.Effect<void>): Rest => (pool.trySubmit(job) ? undefined : submitWaiting(job))
 
     // Admits, decodes and publishes one non-reply message, then answers it or queues its handler.
     const dispatch = (envelope: Envelope): Rest => {
@@ -283,13 +290,13 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         if (Exit.isFailure(exit)) return andThen(published, handlerFailed(exit.cause, name))
         const waiting = replyNow(exit.value, envelope.id)
         if (waiting === undefined) return published
-        return published === undefined ? submit(waiting) : Effect.zipRight(published, pool.submit(waiting))
+        return published === undefined ? submit(waiting) : Effect.zipRight(published, submitWaiting(waiting))
       }
       inFlight.set(type, active + 1)
       const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
       const job = Effect.ensuring(runHandler(effect, envelope.id, name), done)
       if (published === undefined) return submit(job)
-      return published.pipe(Effect.zipRight(pool.submit(job)), Effect.onInterrupt(() => done))
+      return published.pipe(Effect.zipRight(submitWaiting(job)), Effect.onInterrupt(() => done))
     }
 
     // ---- reader -------------------------------------------------------------------------------------------------
@@ -330,11 +337,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         })
       })
 
-    // A lane job may wait for a full handler queue or mailbox; it also ends when the connection does (delivery is
-    // paused meanwhile, so the transport's end would not reach `onEnd`), and the peer ends with it.
-    const orUntilClosed = (rest: Effect.Effect<void>): Effect.Effect<void> =>
-      Effect.raceFirst(rest, Effect.flatMap(connection.closed, () => remoteEnded(Option.none())))
-
     let delivery: FrameDelivery | undefined
     const lane = makeLane(() => delivery?.resume(), forkWorker)
     // The push consumer: a frame is done here unless something is left, which pauses delivery until the lane ran it.
@@ -342,7 +344,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const onFrame = (frame: Uint8Array): boolean => {
       if (closing) return true
       const rest = handleFrame(frame)
-      return rest === undefined ? true : lane.run(orUntilClosed(rest))
+      return rest === undefined ? true : lane.run(rest)
     }
     const onEnd = (error: TransportError | undefined): void => {
       lane.run(remoteEnded(Option.fromNullable(error)))
@@ -352,7 +354,7 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       for (const frame of reader.rest()) {
         if (closing) return
         const rest = handleFrame(frame)
-        if (rest !== undefined) yield* orUntilClosed(rest)
+        if (rest !== undefined) yield* rest
       }
       if (!closing) delivery = yield* connection.deliverTo({ onFrame, onEnd })
     })
