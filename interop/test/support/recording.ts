@@ -62,7 +62,25 @@ export const recording = (connection: Connection, log: FrameLog): Connection => 
   peerCertificate: connection.peerCertificate,
   peerId: connection.peerId,
   send: (frame) => Effect.tap(connection.send(frame), () => Effect.sync(() => log.add("out", frame))),
+  unsafeOffer: (frame) => {
+    // The transport never changes a frame it takes over (`add` copies it).
+    const accepted = connection.unsafeOffer(frame)
+    if (accepted) log.add("out", frame)
+    return accepted
+  },
   frames: connection.frames.pipe(Stream.tap((frame) => Effect.sync(() => log.add("in", frame)))),
+  takeFrames: connection.takeFrames === undefined ? undefined : Effect.tap(connection.takeFrames, (frames) =>
+    Effect.sync(() => {
+      for (const frame of frames) log.add("in", frame)
+    })),
+  deliverTo: (consumer) =>
+    connection.deliverTo({
+      onFrame: (frame) => {
+        log.add("in", frame)
+        return consumer.onFrame(frame)
+      },
+      onEnd: consumer.onEnd
+    }),
   close: (code, reason) => connection.close(code, reason),
   closed: connection.closed,
   ping: (timeout) => connection.ping(timeout)
