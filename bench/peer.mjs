@@ -19,6 +19,7 @@ import * as WebSocketTransport from "../packages/transport/dist/WebSocketTranspo
 import { Transport } from "../packages/transport/dist/Transport.js"
 import { encodeMessage } from "../packages/codec/dist/chia/Catalogue.js"
 import { ChiaPeer, NodeType } from "../packages/peer/dist/index.js"
+import { offerOrSend } from "./transport/common.mjs"
 
 const self = fileURLToPath(import.meta.url)
 const REQUEST = { height: 1, include_transaction_block: false }
@@ -133,10 +134,7 @@ const transportRoundTrips = (address, tls, count, inFlight) =>
           return false
         }
         if (sent >= count) return true
-        const next = frame()
-        if (connection.unsafeOffer(next)) return true
-        Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(next)), Effect.sync(() => delivery.resume())))
-        return false
+        return offerOrSend(connection, frame(), () => delivery)
       }
       delivery = Effect.runSync(connection.deliverTo({ onFrame, onEnd: () => done(Effect.die("ended early")) }))
     })
@@ -230,10 +228,8 @@ const transportServer = (tls) =>
         Effect.async((done) => {
           let delivery
           const onFrame = (frame) => {
-            const copy = frame.slice()
-            if (c.unsafeOffer(copy)) return true
-            Effect.runFork(Effect.ensuring(Effect.ignore(c.send(copy)), Effect.sync(() => delivery.resume())))
-            return false
+            // The pushed frame may share memory with its neighbours; the copy goes to the transport.
+            return offerOrSend(c, frame.slice(), () => delivery)
           }
           delivery = Effect.runSync(c.deliverTo({ onFrame, onEnd: () => done(Effect.void) }))
         })

@@ -3,7 +3,16 @@ import { performance } from "node:perf_hooks"
 import { Effect, Stream } from "effect"
 import WebSocket from "ws"
 import * as WebSocketTransport from "../../packages/transport/dist/WebSocketTransport.js"
-import { controlFrame, HIGH_WATER_MARK, MAX_FRAME_SIZE, MODE_ECHO, MODE_SINK, rawClientTls, serve } from "./common.mjs"
+import {
+  controlFrame,
+  HIGH_WATER_MARK,
+  MAX_FRAME_SIZE,
+  MODE_ECHO,
+  MODE_SINK,
+  offerOrSend,
+  rawClientTls,
+  serve
+} from "./common.mjs"
 
 const impl = process.argv[2]
 const transport = WebSocketTransport.make()
@@ -47,9 +56,7 @@ const pushRun = (connection, count, onFrame) =>
         return false
       }
       const next = onFrame(frame)
-      if (next === undefined || connection.unsafeOffer(next)) return true
-      Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(next)), Effect.sync(() => delivery.resume())))
-      return false
+      return next === undefined || offerOrSend(connection, next, () => delivery)
     }
     delivery = Effect.runSync(connection.deliverTo({
       onFrame: onFrameSync,

@@ -1,4 +1,5 @@
 // Shared by the transport benchmark's processes: wire control frames, IPC request/response, TLS options.
+import { Effect } from "effect"
 
 /** First frame of a benchmark connection: [mode u8][count u32 BE]. */
 export const MODE_SINK = 1
@@ -77,4 +78,15 @@ export const memory = () => {
   globalThis.gc?.()
   const usage = process.memoryUsage()
   return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external }
+}
+
+/**
+ * Sends `frame` from inside a push consumer's `onFrame` and returns what `onFrame` should answer: `unsafeOffer` when
+ * the socket takes it now (true), else `send` in a fiber with delivery paused until it is done (false).
+ * `delivery()` gives the consumer's `FrameDelivery` (assigned once `deliverTo` has returned).
+ */
+export const offerOrSend = (connection, frame, delivery) => {
+  if (connection.unsafeOffer(frame)) return true
+  Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(frame)), Effect.sync(() => delivery().resume())))
+  return false
 }

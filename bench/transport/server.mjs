@@ -3,7 +3,17 @@ import * as https from "node:https"
 import { Effect, Exit, FiberSet, Scope, Stream } from "effect"
 import { WebSocketServer } from "ws"
 import * as WebSocketTransport from "../../packages/transport/dist/WebSocketTransport.js"
-import { ACK, HIGH_WATER_MARK, MAX_FRAME_SIZE, MODE_SINK, memory, rawServerTls, readControl, serve } from "./common.mjs"
+import {
+  ACK,
+  HIGH_WATER_MARK,
+  MAX_FRAME_SIZE,
+  MODE_SINK,
+  memory,
+  offerOrSend,
+  rawServerTls,
+  readControl,
+  serve
+} from "./common.mjs"
 
 const impl = process.argv[2]
 let connections = 0
@@ -54,9 +64,7 @@ const startOurs = async (tls, reader) => {
         let delivery
         const onFrameSync = (frame) => {
           const reply = onFrame(frame)
-          if (reply === undefined || connection.unsafeOffer(reply)) return true
-          Effect.runFork(Effect.ensuring(Effect.ignore(connection.send(reply)), Effect.sync(() => delivery.resume())))
-          return false
+          return reply === undefined || offerOrSend(connection, reply, () => delivery)
         }
         delivery = Effect.runSync(connection.deliverTo({ onFrame: onFrameSync, onEnd: () => {} }))
       })

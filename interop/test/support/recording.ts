@@ -2,8 +2,7 @@
  * Frame capture: a `Connection` wrapper that records every frame in both directions exactly as it crossed the
  * transport, and the capture file format (`frames-<name>.jsonl`: one `{dir, t, type, type_name, bytes, hex}` per line).
  */
-import { Effect, Stream } from "effect"
-import type { Connection } from "@peerwire/transport"
+import { type Connection, observeConnection } from "@peerwire/transport"
 import { messageTypeName } from "@peerwire/codec/chia/MessageTypes"
 import { writeFileSync } from "node:fs"
 
@@ -54,34 +53,8 @@ export const makeFrameLog = (name: string): FrameLog => {
 }
 
 /** The same connection, with every inbound and outbound frame recorded in `log`. */
-export const recording = (connection: Connection, log: FrameLog): Connection => ({
-  id: connection.id,
-  direction: connection.direction,
-  local: connection.local,
-  remote: connection.remote,
-  peerCertificate: connection.peerCertificate,
-  peerId: connection.peerId,
-  send: (frame) => Effect.tap(connection.send(frame), () => Effect.sync(() => log.add("out", frame))),
-  unsafeOffer: (frame) => {
-    // The transport never changes a frame it takes over (`add` copies it).
-    const accepted = connection.unsafeOffer(frame)
-    if (accepted) log.add("out", frame)
-    return accepted
-  },
-  frames: connection.frames.pipe(Stream.tap((frame) => Effect.sync(() => log.add("in", frame)))),
-  takeFrames: connection.takeFrames === undefined ? undefined : Effect.tap(connection.takeFrames, (frames) =>
-    Effect.sync(() => {
-      for (const frame of frames) log.add("in", frame)
-    })),
-  deliverTo: (consumer) =>
-    connection.deliverTo({
-      onFrame: (frame) => {
-        log.add("in", frame)
-        return consumer.onFrame(frame)
-      },
-      onEnd: consumer.onEnd
-    }),
-  close: (code, reason) => connection.close(code, reason),
-  closed: connection.closed,
-  ping: (timeout) => connection.ping(timeout)
-})
+export const recording = (connection: Connection, log: FrameLog): Connection =>
+  observeConnection(connection, {
+    sent: (frame) => log.add("out", frame),
+    received: (frame) => log.add("in", frame)
+  })

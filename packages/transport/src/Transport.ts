@@ -208,6 +208,21 @@ export const DEFAULT_PING_TIMEOUT = "30 seconds" as const
 
 const NO_FRAMES: ReadonlyArray<Uint8Array> = []
 
+/** What `observeConnection` reports. Each hook is called synchronously and must not throw. */
+export interface ConnectionObserver {
+  /** A frame handed to the transport (by `send` once it returned, by `unsafeOffer` once it accepted). */
+  readonly sent?: ((frame: Uint8Array) => void) | undefined
+  /** An inbound frame, before the consumer gets it (push) or as it is read (Stream, `takeFrames`). */
+  readonly received?: ((frame: Uint8Array) => void) | undefined
+  /** Once, when the connection is closed locally, is seen closed, or its reading ends. */
+  readonly ended?: (() => void) | undefined
+}
+
+/**
+ * The same connection, reporting its traffic to `observer` (counters, captures) whichever way it is read or sent on.
+ */
+export { observeConnection } from "./internal/observedConnection.js"
+
 /**
  * `Connection.deliverTo` for implementations that read by pulling (wrappers, the in-memory transport): a fiber in the
  * Scope takes batches with `take` and hands them to the consumer. `onConsumerFailure` should close the connection.

@@ -1,6 +1,6 @@
 /**
  * A pull-based reader over a connection's single-consumer inbound frames, so the handshake can read exactly one frame
- * and the peer's reader loop can carry on from the next one, in order, with the transport's back-pressure intact.
+ * and the peer can carry on from the next one (`rest`, then push delivery), in order.
  * It reads batch by batch through `frameBatches` (the transport's `takeFrames` fast path where there is one).
  */
 import { Effect, Option } from "effect"
@@ -10,8 +10,6 @@ import { type Connection, frameBatches, type TransportError } from "@peerwire/tr
 export interface FrameReader {
   /** The next frame; `None` once the stream has ended (the connection closed cleanly). */
   readonly next: Effect.Effect<Option.Option<Uint8Array>, TransportError>
-  /** Every frame already buffered, or else the next batch; `None` at the end. */
-  readonly nextBatch: Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>, TransportError>
   /**
    * Hands over the frames this reader took from the connection but nobody read yet, and stops reading: whoever
    * reads the connection next (push delivery) starts after them.
@@ -52,17 +50,6 @@ export const makeFrameReader = (connection: Connection): Effect.Effect<FrameRead
       if (index < buffer.length) return Effect.succeed(Option.some(buffer[index++]!))
       return Effect.flatMap(fill, (more) => (more ? loop() : Effect.succeed(Option.none())))
     })
-    const nextBatch: FrameReader["nextBatch"] = Effect.suspend(function loop(): Effect.Effect<
-      Option.Option<ReadonlyArray<Uint8Array>>,
-      TransportError
-    > {
-      if (index < buffer.length) {
-        const batch = index === 0 ? buffer : buffer.slice(index)
-        index = buffer.length
-        return Effect.succeed(Option.some(batch))
-      }
-      return Effect.flatMap(fill, (more) => (more ? loop() : Effect.succeed(Option.none())))
-    })
     const rest = (): ReadonlyArray<Uint8Array> => {
       const left = buffer.slice(index)
       buffer = []
@@ -70,5 +57,5 @@ export const makeFrameReader = (connection: Connection): Effect.Effect<FrameRead
       ended = true
       return left
     }
-    return { next, nextBatch, rest }
+    return { next, rest }
   })

@@ -6,8 +6,7 @@
 import { Effect, Exit, Mailbox, Stream } from "effect"
 
 export interface Notifications {
-  readonly publish: (type: number, payload: unknown) => Effect.Effect<void>
-  /** `publish` synchronously when every mailbox has room: `undefined`; otherwise the Effect that waits for room. */
+  /** Publishes synchronously when every mailbox has room (`undefined`); otherwise the Effect that waits for room. */
   readonly publishNow: (type: number, payload: unknown) => Effect.Effect<void> | undefined
   readonly subscribe: (type: number) => Stream.Stream<unknown>
   /** Ends every stream, present and future (after its replay). */
@@ -38,7 +37,6 @@ export const makeNotifications = (options: { readonly buffer: number; readonly r
   }
 
   return {
-    publish: (type, payload) => Effect.suspend(() => publishNow(type, payload) ?? Effect.void),
     publishNow,
     subscribe: (type) =>
       Stream.unwrapScoped(
