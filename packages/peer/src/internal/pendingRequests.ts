@@ -8,8 +8,7 @@
  *
  * Request deadlines need no structure of their own: one check is armed for the earliest deadline, and when it comes
  * the pending table is scanned (timeouts are mostly uniform, so that happens about once per timeout period, not per
- * request). Keeping every request in a deadline structure cost about a microsecond per request at 64 in flight
- * (measured: with a Set or a heap of entries, a megabyte of young objects survived every scavenge).
+ * request). An entry per request in a deadline Set cost 0.2 µs of client CPU per round trip over wss (measured).
  */
 import { Effect, type Exit } from "effect"
 import type { PeerError } from "../PeerError.js"
@@ -84,8 +83,7 @@ export const makePendingRequests = (
 ): PendingRequests => {
   // Pending entries by `id & mask`. Ids are handed out in sequence, so the ones pending at once are mostly neighbours
   // and a small table holds them without collisions; it grows (at most to the id range) when an old request is still
-  // pending where a new id lands. A Map's hash table was reallocated as entries came and went, and those tables
-  // outlived young-generation collections (see `deadlines.ts`).
+  // pending where a new id lands. (A Map reallocates its hash table as entries come and go.)
   let slots: Array<PendingRequest | undefined> = new Array(INITIAL_SLOTS).fill(undefined)
   let mask = INITIAL_SLOTS - 1
   let count = 0
