@@ -532,6 +532,45 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         expect([atServer.ends, atClient.ends]).toEqual([[], []])
       }))
 
+    test("rounds of large bursts (with a large frame inside) arrive whole and in order, both directions", () =>
+      Effect.gen(function*() {
+        // Batched writes: after a few rounds the ws transport batches every frame of a burst and flushes every few
+        // frames; a frame over the batching size in the middle must keep its place.
+        const rounds = 12
+        const perRound = 50
+        const largeAt = 23
+        const sizeOf = (seq: number) => (seq % perRound === largeAt ? 100 * 1024 : variedSize(seq))
+        const { client, server } = yield* connectedPair()
+        const atServer = new PushRecorder()
+        const atClient = new PushRecorder()
+        yield* server.deliverTo(atServer.consumer)
+        yield* client.deliverTo(atClient.consumer)
+        const burst = (connection: Connection, round: number) =>
+          Effect.gen(function*() {
+            for (let seq = round * perRound; seq < (round + 1) * perRound; seq++) {
+              const frame = sequenced(seq, sizeOf(seq))
+              if (!connection.unsafeOffer(frame)) yield* connection.send(frame)
+            }
+          })
+        for (let round = 0; round < rounds; round++) {
+          const expected = (round + 1) * perRound
+          const both = [burst(client, round), burst(server, round)]
+          const arrivals = [atServer.awaitFrames(expected), atClient.awaitFrames(expected)]
+          yield* within(
+            Effect.all([...both, ...arrivals], { concurrency: "unbounded", discard: true }),
+            testTimeout,
+            `round ${round}`
+          )
+        }
+        for (const frames of [atServer.frames, atClient.frames]) {
+          expect(frames.length).toBe(rounds * perRound)
+          frames.forEach((frame, seq) => {
+            if (frame.length !== sizeOf(seq) || !isIntact(frame, seq)) {
+              assert.fail(`frame ${seq}: got seq ${seqOf(frame)} of ${frame.length} bytes`)
+            }
+          })
+        }
+      }))
     test("push delivery keeps order when frames go by unsafeOffer, falling back on send when it says no", () =>
       Effect.gen(function*() {
         // A small high-water mark on both ends, so that back-pressure (and with it the fallback) is likely.
