@@ -6,6 +6,7 @@
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import { readFile } from "node:fs/promises"
 import YAML from "yaml"
+import { DEFAULT_MAX_INBOUND_CONNECTIONS } from "./PeerManager.js"
 
 const Port = Schema.Int.pipe(Schema.between(0, 65535), Schema.annotations({ description: "a port number 0..65535" }))
 const Seconds = Schema.Number.pipe(Schema.positive(), Schema.annotations({ description: "a positive number of seconds" }))
@@ -42,7 +43,9 @@ export const Discovery = Schema.Struct({
 export const Inbound = Schema.Struct({
   max_full_nodes: withDefault(Count, 32),
   max_wallets: withDefault(Count, 20),
-  max_farmers: withDefault(Count, 10)
+  max_farmers: withDefault(Count, 10),
+  /** All inbound connections together, handshakes in progress included (the reference's accept limit, 32 + 100). */
+  max_connections: withDefault(Count, DEFAULT_MAX_INBOUND_CONNECTIONS)
 })
 
 export const Timeouts = Schema.Struct({
@@ -197,6 +200,8 @@ inbound:
   max_full_nodes: ${c.inbound.max_full_nodes}
   max_wallets: ${c.inbound.max_wallets}
   max_farmers: ${c.inbound.max_farmers}
+  # All inbound connections together, handshakes in progress included; beyond this new ones get HTTP 503.
+  max_connections: ${c.inbound.max_connections}
 
 timeouts:
   # Inbound handshake and dial timeout, seconds.

@@ -107,6 +107,7 @@ export const optionsFromConfig = (config: NodeConfig): NodeOptions => {
       maxInboundFullNodes: config.inbound.max_full_nodes,
       maxInboundWallets: config.inbound.max_wallets,
       maxInboundFarmers: config.inbound.max_farmers,
+      maxInboundConnections: config.inbound.max_connections,
       connectTimeout: `${config.timeouts.peer_connect_timeout} seconds`,
       rateLimitsV3: config.rate_limits.version === 3,
       peerConfig: {

@@ -6,6 +6,7 @@ import { Certificates, type TlsIdentity, type TlsSettings } from "@peerwire/tran
 import type { MemoryNetworkShape } from "@peerwire/transport/MemoryTransport"
 import * as MemoryTransport from "@peerwire/transport/MemoryTransport"
 import * as BanList from "../src/BanList.js"
+import * as Config from "../src/Config.js"
 import * as Node from "../src/Node.js"
 import * as PeerManager from "../src/PeerManager.js"
 import type { NodeEvent } from "../src/NodeEvents.js"
@@ -223,6 +224,25 @@ describe("PeerManager", () => {
       const b = yield* startNode(network, "10.2.0.1", { ...passive, peerManager: { maxInboundConnections: 1 } })
       const raw = network.transport({ host: "10.3.0.1" })
       yield* raw.dial({ host: b.host, port: PORT })
+      yield* settle
+      const second = yield* Effect.either(network.transport({ host: "10.4.0.1" }).dial({ host: b.host, port: PORT }))
+      expect(Either.isLeft(second) && second.left.message).toContain("503")
+    })
+  )
+
+  it.scoped("takes the inbound connection limit from config.yaml's inbound.max_connections", () =>
+    Effect.gen(function*() {
+      const loaded = yield* Config.fromDocument({
+        network: "testnet-mem",
+        listen_host: "10.2.0.1",
+        port: PORT,
+        discovery: { enabled: false },
+        inbound: { max_connections: 1 }
+      })
+      const network = yield* MemoryTransport.makeNetwork()
+      const b = yield* startNode(network, "10.2.0.1", Node.optionsFromConfig(loaded.config))
+      expect(b.manager.settings.maxInboundConnections).toBe(1)
+      yield* network.transport({ host: "10.3.0.1" }).dial({ host: b.host, port: PORT })
       yield* settle
       const second = yield* Effect.either(network.transport({ host: "10.4.0.1" }).dial({ host: b.host, port: PORT }))
       expect(Either.isLeft(second) && second.left.message).toContain("503")

@@ -140,7 +140,7 @@ export interface LaunchOptions {
   readonly version: string
   /** Serve the local RPC (default true). */
   readonly rpc?: boolean | undefined
-  /** Peer-manager settings with no config key (the bench raises `maxInboundConnections`). */
+  /** Peer-manager settings over those from the config (the bench raises `maxInboundConnections` past its cap). */
   readonly peerManager?: Partial<PeerManagerOptions> | undefined
 }
 

@@ -1,21 +1,20 @@
 /**
  * The peer core. Inbound frames are pushed by the transport and handled synchronously, in order, inside its socket
- * event: decoded, charged to the inbound rate limiter, matched to pending requests, or admitted, decoded and
- * published, and answered on the spot when the handler answers with a completed effect; other handlers go to the
- * handler pool (bounded concurrency). Whatever must wait runs in the slow lane with delivery paused (`lane.ts`).
- * Request and handler deadlines share one timer fiber; heartbeat and idle fibers watch liveness. All fibers are
- * supervised by the peer's Scope; `shutdown` is the single place where the peer ends, records why, and closes the
- * connection with the verdict.
+ * event: decoded, charged to the inbound rate limiter, matched to pending requests, or dispatched (`dispatch.ts`:
+ * admitted, decoded, published, answered on the spot or queued on the handler pool). Whatever must wait runs in the
+ * slow lane with delivery paused (`lane.ts`). Request and handler deadlines share one timer fiber; heartbeat and idle
+ * fibers watch liveness. All fibers are supervised by the peer's Scope; `shutdown` is the single place where the peer
+ * ends, records why, and closes the connection with the verdict.
  */
-import { Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option, Runtime } from "effect"
-import type { Cause } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberSet, Option, Runtime } from "effect"
 import type { Scope } from "effect"
 import type { Connection, FrameDelivery, TransportError } from "@peerwire/transport"
-import type { Handler, HandlerContext, Handlers, Peer, RequestOptions } from "../Peer.js"
+import type { Handler, Handlers, Peer, RequestOptions } from "../Peer.js"
 import type { PeerConfig } from "../PeerConfig.js"
-import { type PeerClosed, PeerError } from "../PeerError.js"
+import type { PeerClosed, PeerError } from "../PeerError.js"
 import type { Envelope, MessageMap, NameOf, ProtocolFamily, ReplyMap, Session } from "../ProtocolFamily.js"
 import { makeDeadlines } from "./deadlines.js"
+import { type AnyHandler, makeDispatch, type Rest } from "./dispatch.js"
 import { makeErrors } from "./errors.js"
 import type { FrameReader } from "./frameReader.js"
 import { makeHandlerPool } from "./handlerPool.js"
@@ -28,15 +27,7 @@ import { makeRateLimiter } from "./rateLimiter.js"
 import { judgeReply, type Reply } from "./replies.js"
 import { makeRequestIds } from "./requestIds.js"
 
-type AnyHandler = (payload: unknown, context: HandlerContext) => Effect.Effect<unknown, PeerError>
-
-/** What is left of handling a frame: nothing (`undefined`, done), or an Effect that finishes it. */
-type Rest = Effect.Effect<void> | undefined
-
 const LOCAL_CLOSE: PeerClosed = { initiator: "local", code: 1000, reason: "", banSeconds: 0, error: Option.none() }
-
-const andThen = (first: Rest, second: Rest): Rest =>
-  first === undefined ? second : second === undefined ? first : Effect.zipRight(first, second)
 
 export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Info>(options: {
   readonly connection: Connection
@@ -53,14 +44,11 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     const typeOf = (name: string): number => family.typeOf(name as NameOf<M>)
     const errors = makeErrors(family)
     const lateWindowMillis = Duration.toMillis(config.lateResponseWindow)
-    const handlerTimeoutMillis = Duration.toMillis(config.handlerTimeout)
 
     const handlers = new Map<number, AnyHandler>()
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       if (handler !== undefined) handlers.set(typeOf(name), handler as AnyHandler)
     }
-    // Inbound requests of each type being handled (v3 receive windows).
-    const inFlight = new Map<number, number>()
     const notifications = makeNotifications({ buffer: config.notificationBuffer, replay: config.notificationReplay })
     const bypass = (type: number): boolean => session.windows.inbound.has(type) || session.windows.outbound.has(type)
     const inbound = config.exemptFromRateLimits || session.inboundLimits === undefined
@@ -134,6 +122,18 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
         error: Option.some(error)
       })
 
+    const remoteEnded = (failure: Option.Option<TransportError>) =>
+      Effect.flatMap(connection.closed, (info) => {
+        const error = Option.orElse(failure, () => info.error).pipe(Option.map(errors.fromTransport))
+        return shutdown({
+          initiator: info.initiator,
+          code: info.code,
+          reason: info.reason,
+          banSeconds: Option.match(error, { onNone: () => 0, onSome: (e) => e.banSeconds }),
+          error
+        })
+      })
+
     // Runs before the fibers' own finalizers (finalizers run in reverse order): the scope's end is a local close.
     yield* Effect.addFinalizer(() => shutdown(LOCAL_CLOSE))
 
@@ -200,104 +200,22 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
 
     // ---- handlers -----------------------------------------------------------------------------------------------
 
-    // A failed reply only matters when it carries a verdict (an encoding bug does; a closed connection does not).
-    const replyFailed = (error: PeerError): Effect.Effect<void> =>
-      error.closeCode === undefined ? Effect.void : violate(error)
-
-    // Sends a handler's answer now if it can; what is left may wait (transport, rate limit).
-    const replyNow = (result: unknown, id: number | undefined): Rest => {
-      const reply = result as Reply | undefined
-      if (reply === undefined || reply === null) return undefined
-      const sending = outbound.sendNow(typeOf(reply.name), id, reply.payload, reply.name)
-      return sending === undefined ? undefined : Effect.catchAll(sending, replyFailed)
-    }
-
-    const handlerFailed = (cause: Cause.Cause<PeerError>, name: string): Effect.Effect<void> => {
-      const failure = cause._tag === "Fail" ? cause.error : undefined
-      if (failure instanceof PeerError && failure.closeCode !== undefined) return violate(failure)
-      if (cause._tag === "Interrupt") return Effect.void
-      return violate(errors.make("HandlerFailed", `handler of ${name} failed`, name, { cause }))
-    }
-
-    // Runs a handler's effect in a pool worker, interrupted at the handler deadline.
-    const runHandler = (effect: Effect.Effect<unknown, PeerError>, id: number | undefined, name: string) =>
-      Effect.withFiberRuntime<void>((fiber) => {
-        let expired = false
-        const timer = deadlines.add(now() + handlerTimeoutMillis, () => {
-          expired = true
-          fiber.unsafeInterruptAsFork(FiberId.none)
-        })
-        return effect.pipe(
-          // Finalizers still run when the timer interrupts this fiber (handlers of an interrupted fiber do not).
-          Effect.ensuring(Effect.suspend(() => {
-            deadlines.remove(timer)
-            return expired ? Effect.logWarning(`handler of ${name} timed out; nothing sent`) : Effect.void
-          })),
-          Effect.matchCauseEffect({
-            onSuccess: (result) => replyNow(result, id) ?? Effect.void,
-            onFailure: (cause) => handlerFailed(cause, name)
-          })
-        )
-      })
-
-    // A wait for room in the handler queue also ends when the connection does: handlers may hold it for up to their
-    // timeout, delivery is paused meanwhile (so the transport's end would not reach `onEnd`), and the peer ends then.
-    // What was queued behind is dropped: its replies could not be sent. (A wait for a subscriber's mailbox is not cut
-    // short: its messages are kept.)
-    const submitWaiting = (job: Effect.Effect<void>): Effect.Effect<void> =>
-      Effect.raceFirst(pool.submit(job), Effect.flatMap(connection.closed, () => remoteEnded(Option.none())))
-
-    // Queues a job on the pool now, or leaves the wait for a free slot to the lane.
-    const submit = (job: Effect.Effect<void>): Rest => (pool.trySubmit(job) ? undefined : submitWaiting(job))
-
-    // Admits, decodes and publishes one non-reply message, then answers it or queues its handler.
-    const dispatch = (envelope: Envelope): Rest => {
-      const type = envelope.type
-      if (family.errorReply !== undefined && type === family.errorReply.type) {
-        return Effect.logWarning("unsolicited error message from peer ignored")
-      }
-      const rejected = session.admit(type)
-      if (rejected !== undefined) return violate(rejected)
-      const name = family.nameOf(type) ?? String(type)
-      const decoded = family.decodePayload(type, envelope.data)
-      if (decoded._tag === "Left") return violate(errors.make("MalformedPayload", `${name}: ${decoded.left}`, name))
-      const payload = decoded.right
-      const handler = handlers.get(type)
-      if (handler === undefined) {
-        return config.unhandled === "reject"
-          ? violate(errors.make("UnhandledMessage", `no handler for ${name}`, name))
-          : notifications.publishNow(type, payload)
-      }
-      const window = session.windows.inbound.get(type)
-      const active = inFlight.get(type) ?? 0
-      if (window !== undefined && window > 0 && active >= window) {
-        return violate(errors.make("WindowExceeded", `more than ${window} ${name} in flight`, name))
-      }
-      let effect: Effect.Effect<unknown, PeerError>
-      try {
-        effect = handler(payload, { id: envelope.id, name })
-      } catch (cause) {
-        return andThen(
-          notifications.publishNow(type, payload),
-          violate(errors.make("HandlerFailed", `handler of ${name} threw`, name, { cause }))
-        )
-      }
-      const published = notifications.publishNow(type, payload)
-      // A handler that answered with a completed effect (`Effect.succeed(reply)`) needs no fiber: its reply goes out
-      // from here, and only what has to wait for it (transport, rate limit) goes to the pool.
-      if (Exit.isExit(effect)) {
-        const exit = effect as Exit.Exit<unknown, PeerError>
-        if (Exit.isFailure(exit)) return andThen(published, handlerFailed(exit.cause, name))
-        const waiting = replyNow(exit.value, envelope.id)
-        if (waiting === undefined) return published
-        return published === undefined ? submit(waiting) : Effect.zipRight(published, submitWaiting(waiting))
-      }
-      inFlight.set(type, active + 1)
-      const done = Effect.sync(() => inFlight.set(type, (inFlight.get(type) ?? 1) - 1))
-      const job = Effect.ensuring(runHandler(effect, envelope.id, name), done)
-      if (published === undefined) return submit(job)
-      return published.pipe(Effect.zipRight(submitWaiting(job)), Effect.onInterrupt(() => done))
-    }
+    const { dispatch } = makeDispatch({
+      connection,
+      family,
+      session,
+      config,
+      errors,
+      handlers,
+      notifications,
+      outbound,
+      pool,
+      deadlines,
+      now,
+      typeOf,
+      violate,
+      remoteEnded
+    })
 
     // ---- reader -------------------------------------------------------------------------------------------------
 
@@ -324,18 +242,6 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
       }
       return dispatch(envelope)
     }
-
-    const remoteEnded = (failure: Option.Option<TransportError>) =>
-      Effect.flatMap(connection.closed, (info) => {
-        const error = Option.orElse(failure, () => info.error).pipe(Option.map(errors.fromTransport))
-        return shutdown({
-          initiator: info.initiator,
-          code: info.code,
-          reason: info.reason,
-          banSeconds: Option.match(error, { onNone: () => 0, onSome: (e) => e.banSeconds }),
-          error
-        })
-      })
 
     let delivery: FrameDelivery | undefined
     const lane = makeLane(() => delivery?.resume(), forkWorker)

@@ -144,8 +144,15 @@ export const makePendingRequests = (
   const unlink = (entry: PendingRequest): boolean => {
     if (slots[entry.id & mask] !== entry) return false
     slots[entry.id & mask] = undefined
-    count--
+    // A table grown by a long-pending request goes back to its first size once nothing is pending.
+    if (--count === 0 && slots.length > INITIAL_SLOTS) reset()
     return true
+  }
+
+  const reset = (): void => {
+    slots = new Array(INITIAL_SLOTS).fill(undefined)
+    mask = INITIAL_SLOTS - 1
+    count = 0
   }
 
   const isBusy = (id: number): boolean => {
@@ -188,9 +195,7 @@ export const makePendingRequests = (
     },
     drain: () => {
       const entries = slots.filter((entry): entry is PendingRequest => entry !== undefined)
-      slots = new Array(INITIAL_SLOTS).fill(undefined)
-      mask = INITIAL_SLOTS - 1
-      count = 0
+      reset()
       scheduleCheck(Number.POSITIVE_INFINITY)
       return entries
     },
