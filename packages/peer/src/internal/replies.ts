@@ -13,14 +13,17 @@ export interface Reply {
   readonly payload: unknown
 }
 
-export interface Judged {
-  readonly exit: Exit.Exit<Reply, PeerError>
-  /** Set when the reply breaks the protocol (the peer must close with this verdict). */
-  readonly violation: PeerError | undefined
+/** A reply that breaks the protocol: the request fails with `error` and the peer must close with its verdict. */
+export interface Violation {
+  readonly _tag: "Violation"
+  readonly error: PeerError
 }
 
-const violation = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: error })
-const failure = (error: PeerError): Judged => ({ exit: Exit.fail(error), violation: undefined })
+/** The request's outcome, or a violation (kept apart so that the common outcome is a single Exit, no wrapper). */
+export type Judged = Exit.Exit<Reply, PeerError> | Violation
+
+const violation = (error: PeerError): Judged => ({ _tag: "Violation", error })
+const failure = (error: PeerError): Judged => Exit.fail(error)
 
 /** For error messages only (not computed on the success path). */
 const nameOf = <M extends MessageMap>(family: ProtocolFamily<M>, type: number): string =>
@@ -56,5 +59,5 @@ export const judgeReply = <M extends MessageMap>(
   if (decoded._tag === "Left") {
     return violation(errors.make("MalformedPayload", `${replyName}: ${decoded.left}`, replyName))
   }
-  return { exit: Exit.succeed({ name: replyName, payload: decoded.right }), violation: undefined }
+  return Exit.succeed({ name: replyName, payload: decoded.right })
 }
