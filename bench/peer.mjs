@@ -192,7 +192,7 @@ async function main() {
   console.log(
     `${"case".padEnd(16)}${"peer rt/s".padEnd(12)}${"transport".padEnd(12)}${"raw ws".padEnd(12)}` +
       `${"peer/transport".padEnd(16)}${"transport/raw".padEnd(15)}${"peer/raw".padEnd(10)}${"goal".padEnd(14)}` +
-      `cpu µs per round trip peer/transport/raw: client; server`
+      `cpu µs per round trip peer/transport/raw: client; server   peer/raw per run`
   )
   try {
     for (const c of cases) {
@@ -208,7 +208,10 @@ async function main() {
         `${c.name.padEnd(16)}${fmt(rate("peer")).padEnd(12)}${fmt(rate("transport")).padEnd(12)}` +
           `${fmt(rate("raw")).padEnd(12)}${fmt(rate("peer") / rate("transport"), 2).padEnd(16)}` +
           `${fmt(rate("transport") / rate("raw"), 2).padEnd(15)}${fmt(ratio, 2).padEnd(10)}` +
-          `${(ratio >= 0.7 ? "ok" : "BELOW") + " (≥0.7)"}`.padEnd(14) + `${cpu("client")}; ${cpu("server")}`
+          `${(ratio >= 0.7 ? "ok" : "BELOW") + " (≥0.7)"}`.padEnd(14) +
+          `${cpu("client")}; ${cpu("server")}`.padEnd(46) +
+          // Each run of the peer against the raw run of the same repeat (interleaved), to show the spread.
+          runs.peer.map((run, i) => fmt(runs.raw[i].ms / run.ms, 2)).join(" ")
       )
     }
   } finally {

@@ -11,7 +11,8 @@ import { Effect, Exit, Scope } from "effect"
 import { WebSocketServer } from "ws"
 import * as Config from "../../packages/node/dist/Config.js"
 import * as DataDir from "../../packages/node/dist/DataDir.js"
-import { launch, prepare } from "../../packages/node/dist/internal/runNode.js"
+import { launch } from "../../packages/node/dist/internal/launchNode.js"
+import { prepare } from "../../packages/node/dist/internal/prepareNode.js"
 import { memory, rawServerTls, serve } from "../transport/common.mjs"
 
 const impl = process.argv[2]

@@ -21,7 +21,7 @@ import * as Node from "../Node.js"
 import { PeerManager, type PeerManagerShape } from "../PeerManager.js"
 import * as Table from "./devnetTable.js"
 import type { Terminal } from "./logging.js"
-import { p2pTls } from "./runNode.js"
+import { p2pTls } from "./prepareNode.js"
 import { TrafficMeter } from "./trafficMeter.js"
 
 export const DEVNET_HOST = "127.0.0.1"
