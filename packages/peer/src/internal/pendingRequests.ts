@@ -144,8 +144,9 @@ export const makePendingRequests = (
   const unlink = (entry: PendingRequest): boolean => {
     if (slots[entry.id & mask] !== entry) return false
     slots[entry.id & mask] = undefined
-    // A table grown by a long-pending request goes back to its first size once nothing is pending.
-    if (--count === 0 && slots.length > INITIAL_SLOTS) reset()
+    // The table keeps its size (at most the id range) until the peer ends: shrinking it whenever nothing is pending
+    // would regrow it on every burst of requests, since a burst's replies often all arrive before the next request.
+    count--
     return true
   }
 
