@@ -269,6 +269,17 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
    * comes back behind them (the remote reads them before the ping); the memory transport delivers them when they are
    * sent (no latency configured), and its ping takes no time.
    */
+  /** The receiver of an oversized frame closed with 1009 `FrameTooLarge`; the sender sees the remote's 1009. */
+  const expectOversizeClosed = (receiving: Connection, sending?: Connection) =>
+    Effect.gen(function*() {
+      const receiver = yield* within(receiving.closed, testTimeout, "receiver closed")
+      expectClose(receiver, { initiator: "local", code: 1009 })
+      expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
+      if (sending !== undefined) {
+        expectClose(yield* within(sending.closed, testTimeout, "sender closed"), { initiator: "remote", code: 1009 })
+      }
+    })
+
   const arrived = (from: Connection) => within(from.ping("10 seconds"), testTimeout, "ping behind the frames sent")
 
   describe(`Transport compliance: ${name}`, () => {
@@ -392,10 +403,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         yield* client.send(sequenced(2, limit + 1)).pipe(Effect.ignore)
         const failed = yield* within(Effect.either(Stream.runDrain(server.frames)), testTimeout, "receiver closing")
         expectReason(failed, "FrameTooLarge")
-        const receiver = yield* within(server.closed, testTimeout, "receiver closed")
-        expectClose(receiver, { initiator: "local", code: 1009 })
-        expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
-        expectClose(yield* within(client.closed, testTimeout, "sender closed"), { initiator: "remote", code: 1009 })
+        yield* expectOversizeClosed(server, client)
       }))
 
     test("the dialer's maxFrameSize limits what it accepts", () =>
@@ -406,10 +414,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         const [atLimit] = yield* within(collect(client, 1), testTimeout, "frame at the limit")
         expect(atLimit!.length).toBe(limit)
         yield* server.send(sequenced(2, limit + 1)).pipe(Effect.ignore)
-        const receiver = yield* within(client.closed, testTimeout, "receiver closed")
-        expectClose(receiver, { initiator: "local", code: 1009 })
-        expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
-        expectClose(yield* within(server.closed, testTimeout, "sender closed"), { initiator: "remote", code: 1009 })
+        yield* expectOversizeClosed(client, server)
       }))
 
     test("hundreds of concurrent connections each echo their own frame", () =>
@@ -803,9 +808,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
           const [next] = yield* within(collect(server, 1), testTimeout, "a frame after the refused one")
           expect(seqOf(next!)).toBe(4)
         } else {
-          const receiver = yield* within(server.closed, testTimeout, "receiver closed")
-          expectClose(receiver, { initiator: "local", code: 1009 })
-          expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
+          yield* expectOversizeClosed(server)
         }
       }))
 
@@ -833,10 +836,7 @@ export const complianceSuite = <R>(name: string, harness: ComplianceHarness<R>):
         const { client, server } = yield* connectedPair({ maxFrameSize: limit })
         const frame = sequenced(1, limit + 1)
         if (!client.unsafeOffer(frame)) yield* client.send(frame).pipe(Effect.ignore)
-        const receiver = yield* within(server.closed, testTimeout, "receiver closed")
-        expectClose(receiver, { initiator: "local", code: 1009 })
-        expect(Option.map(receiver.error, (e) => e.reason)).toEqual(Option.some("FrameTooLarge"))
-        expectClose(yield* within(client.closed, testTimeout, "sender closed"), { initiator: "remote", code: 1009 })
+        yield* expectOversizeClosed(server, client)
       }))
 
     test("unsafeOffer says false under back-pressure (reader not reading) instead of buffering without bound", () =>

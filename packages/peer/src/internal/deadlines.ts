@@ -20,14 +20,12 @@ export interface Deadline {
   readonly expire: () => void
 }
 
-/** `heapIndex` of a deadline that is not queued (new, removed or expired). */
-export const NOT_QUEUED = -1
+/** `heapIndex` of a deadline that is not queued (removed or expired). */
+const NOT_QUEUED = -1
 
 export interface Deadlines {
   /** Calls `expire` (synchronously, from the timer fiber) once the clock reaches `at`, unless removed first. */
   readonly add: (at: number, expire: () => void) => Deadline
-  /** `add` for an object that is its own deadline (saves an allocation on hot paths). */
-  readonly insert: (deadline: Deadline) => void
   /** Disarms a deadline; a no-op for one that already expired or was removed. */
   readonly remove: (deadline: Deadline) => void
   /** Deadlines still armed (for tests and diagnostics). */
@@ -115,7 +113,6 @@ export const makeDeadlines = (
   }
 
   const insert = (entry: Deadline): void => {
-    if (entry.heapIndex !== NOT_QUEUED) return
     heap.push(entry)
     siftUp(entry, heap.length - 1)
     if (entry.at < timerAt) arm(entry.at)
@@ -127,7 +124,6 @@ export const makeDeadlines = (
       insert(entry)
       return entry
     },
-    insert,
     remove: (entry) => {
       // The timer stays armed: when it fires early it finds nothing due and sleeps again for what is left.
       if (entry.heapIndex !== NOT_QUEUED) unlink(entry)

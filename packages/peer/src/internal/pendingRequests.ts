@@ -83,7 +83,9 @@ export const makePendingRequests = (
 ): PendingRequests => {
   // Pending entries by `id & mask`. Ids are handed out in sequence, so the ones pending at once are mostly neighbours
   // and a small table holds them without collisions; it grows (at most to the id range) when an old request is still
-  // pending where a new id lands. (A Map reallocates its hash table as entries come and go.)
+  // pending where a new id lands. It keeps its size until the peer ends: shrinking it whenever nothing is pending
+  // would regrow it on every burst, since a burst's replies often all arrive before the next request. (A Map
+  // reallocates its hash table as entries come and go.)
   let slots: Array<PendingRequest | undefined> = new Array(INITIAL_SLOTS).fill(undefined)
   let mask = INITIAL_SLOTS - 1
   let count = 0
@@ -144,16 +146,8 @@ export const makePendingRequests = (
   const unlink = (entry: PendingRequest): boolean => {
     if (slots[entry.id & mask] !== entry) return false
     slots[entry.id & mask] = undefined
-    // The table keeps its size (at most the id range) until the peer ends: shrinking it whenever nothing is pending
-    // would regrow it on every burst of requests, since a burst's replies often all arrive before the next request.
     count--
     return true
-  }
-
-  const reset = (): void => {
-    slots = new Array(INITIAL_SLOTS).fill(undefined)
-    mask = INITIAL_SLOTS - 1
-    count = 0
   }
 
   const isBusy = (id: number): boolean => {
@@ -196,7 +190,9 @@ export const makePendingRequests = (
     },
     drain: () => {
       const entries = slots.filter((entry): entry is PendingRequest => entry !== undefined)
-      reset()
+      slots = new Array(INITIAL_SLOTS).fill(undefined)
+      mask = INITIAL_SLOTS - 1
+      count = 0
       scheduleCheck(Number.POSITIVE_INFINITY)
       return entries
     },
